@@ -1,0 +1,119 @@
+"""The one error tree of nordgate.
+
+Every error carries a stable ``code`` (what clients and tests match on, never the text), an HTTP
+status, and the message id / HER-id it concerns when there is one. The tree keeps "the sender must
+fix this" apart from "transient, retry later":
+
+    NordgateError
+    ├── SenderError                 4xx: reported back, retrying the same input will not help
+    │   ├── MalformedInput          400  XML/JSON not well-formed, hostile constructs, wrong shape
+    │   ├── PayloadTooLarge         413  body over the configured limit
+    │   ├── UnsupportedMediaType    415  Content-Type the endpoint does not take
+    │   ├── NotFound                404  no such resource (also: another tenant's resource)
+    │   ├── Conflict                409  the message contradicts stored state
+    │   └── Unprocessable           422  well-formed, but breaks a rule of the contract or domain
+    ├── SigningRefused              422  the certificate may not sign this message (kind, validity, …)
+    ├── TransientError              503  somebody else is down; the same input will work later
+    │   ├── RegisterUnavailable          NHN address register unreachable or faulting
+    │   └── ReceiverUnavailable          delivery transport failed
+    └── ConfigurationError               start-up refused: settings, mappings, certificates
+
+Codes are upper-case snake words; they are part of the API and never renamed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "ConfigurationError",
+    "Conflict",
+    "Issue",
+    "MalformedInput",
+    "NordgateError",
+    "NotFound",
+    "PayloadTooLarge",
+    "ReceiverUnavailable",
+    "RegisterUnavailable",
+    "SenderError",
+    "SigningRefused",
+    "TransientError",
+    "Unprocessable",
+    "UnsupportedMediaType",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One finding inside an error, e.g. one broken element of a message or one refused bill."""
+
+    code: str
+    message: str
+    location: str | None = None
+
+
+@dataclass(eq=False)
+class NordgateError(Exception):
+    code: str
+    message: str
+    message_id: str | None = None
+    her_id: str | None = None
+    location: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+    http_status = 500
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        where = f" at {self.location}" if self.location else ""
+        return f"{self.code}: {self.message}{where}"
+
+
+class SenderError(NordgateError):
+    http_status = 400
+
+
+class MalformedInput(SenderError):
+    http_status = 400
+
+
+class PayloadTooLarge(SenderError):
+    http_status = 413
+
+
+class UnsupportedMediaType(SenderError):
+    http_status = 415
+
+
+class NotFound(SenderError):
+    http_status = 404
+
+
+class Conflict(SenderError):
+    http_status = 409
+
+
+class Unprocessable(SenderError):
+    http_status = 422
+
+
+class SigningRefused(NordgateError):
+    http_status = 422
+
+
+class TransientError(NordgateError):
+    http_status = 503
+
+
+class RegisterUnavailable(TransientError):
+    pass
+
+
+class ReceiverUnavailable(TransientError):
+    pass
+
+
+class ConfigurationError(NordgateError):
+    http_status = 500

@@ -1,0 +1,162 @@
+"""National identifiers of Sweden and Norway: kinds, check digits, classification.
+
+Adapters return an :class:`Identifier` with a *kind*; the FHIR system URI for each kind comes from
+``mappings/identifier-systems.json`` (see :mod:`gateway.mappings`), so a region that uses another
+local system for reserve numbers changes a JSON file, not Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gateway.errors import Unprocessable
+
+__all__ = [
+    "Identifier",
+    "IdentifierKind",
+    "classify_norwegian_person",
+    "classify_swedish_person",
+    "is_valid_orgnr",
+    "luhn_ok",
+    "mod11_fnr_ok",
+]
+
+
+class IdentifierKind(StrEnum):
+    PERSONNUMMER = "personnummer"
+    SAMORDNINGSNUMMER = "samordningsnummer"
+    RESERVNUMMER = "reservnummer"
+    HSA_ID = "hsa-id"
+    FNR = "fnr"
+    DNR = "dnr"
+    HPR = "hpr"
+    ORGNR = "orgnr"
+    HER_ID = "her-id"
+    BOOKING_ID = "booking-id"
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    kind: IdentifierKind
+    value: str
+
+
+def luhn_ok(digits: str) -> bool:
+    """Luhn check as used by Swedish personnummer (over the 10-digit form)."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        number = int(char)
+        if index % 2 == 1:
+            number *= 2
+            if number > 9:
+                number -= 9
+        total += number
+    return total % 10 == 0
+
+
+_SE_PERSON = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{3})(\d)$")
+_SE_RESERVE = re.compile(r"^\d{8}[A-Za-z][0-9A-Za-z]{3}$")
+
+
+def classify_swedish_person(value: str, *, location: str | None = None) -> Identifier:
+    """Classify a 12-character ``subject_of_care`` and verify it.
+
+    - ``yyyymmddnnnc`` with a real date and a Luhn check digit: personnummer;
+    - the same with day + 60: samordningsnummer;
+    - a letter in the 9th position: a regional reserve number, kept as it is (no national check
+      digit rule exists for those).
+    """
+    text = value.strip()
+    if _SE_RESERVE.match(text):
+        return Identifier(IdentifierKind.RESERVNUMMER, text.upper())
+    match = _SE_PERSON.match(text)
+    if not match:
+        raise Unprocessable(
+            "SUBJECT_OF_CARE_INVALID",
+            f"subject_of_care {text!r} is not 12 characters of the form yyyymmddnnnc",
+            location=location,
+        )
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    kind = IdentifierKind.PERSONNUMMER
+    if day > 60:
+        kind, day = IdentifierKind.SAMORDNINGSNUMMER, day - 60
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        raise Unprocessable(
+            "SUBJECT_OF_CARE_INVALID",
+            f"subject_of_care {text!r} does not hold a valid date of birth",
+            location=location,
+        ) from None
+    if not luhn_ok(text[2:]):
+        raise Unprocessable(
+            "SUBJECT_OF_CARE_CHECK_DIGIT",
+            f"subject_of_care {text!r} fails the Luhn check digit",
+            location=location,
+        )
+    return Identifier(kind, text)
+
+
+_FNR_W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_FNR_W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+_ORG_W = (3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def _mod11(digits: str, weights: tuple[int, ...]) -> int | None:
+    rest = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    check = 11 - rest
+    if check == 11:
+        return 0
+    if check == 10:
+        return None
+    return check
+
+
+def mod11_fnr_ok(value: str) -> bool:
+    """Both mod-11 check digits of an 11-digit fødselsnummer or D-nummer."""
+    if len(value) != 11 or not value.isdigit():
+        return False
+    k1 = _mod11(value[:9], _FNR_W1)
+    if k1 is None or k1 != int(value[9]):
+        return False
+    k2 = _mod11(value[:10], _FNR_W2)
+    return k2 is not None and k2 == int(value[10])
+
+
+def classify_norwegian_person(value: str, *, location: str | None = None) -> Identifier:
+    """Classify and verify a fødselsnummer (FNR) or D-nummer (DNR: first digit + 4).
+
+    Synthetic test numbers (month + 40 as used by NAV, month + 80 as used by Skatteetaten's Tenor)
+    are accepted with the same check digits, because test traffic toward HELFO uses them.
+    """
+    text = value.strip()
+    if not mod11_fnr_ok(text):
+        raise Unprocessable(
+            "NATIONAL_ID_CHECK_DIGIT",
+            f"{text!r} is not a valid Norwegian fødselsnummer or D-nummer (mod 11 check digits)",
+            location=location,
+        )
+    day, month = int(text[0:2]), int(text[2:4])
+    kind = IdentifierKind.FNR
+    if day > 40:
+        kind, day = IdentifierKind.DNR, day - 40
+    if month > 80:
+        month -= 80
+    elif month > 40:
+        month -= 40
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        raise Unprocessable(
+            "NATIONAL_ID_INVALID", f"{text!r} does not hold a valid date of birth", location=location
+        )
+    return Identifier(kind, text)
+
+
+def is_valid_orgnr(value: str) -> bool:
+    """Norwegian organisation number: nine digits, mod 11 with weights 3 2 7 6 5 4 3 2."""
+    if len(value) != 9 or not value.isdigit():
+        return False
+    check = _mod11(value[:8], _ORG_W)
+    return check is not None and check == int(value[8])

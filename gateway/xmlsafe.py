@@ -1,0 +1,105 @@
+"""The one hardened XML reader every adapter and every verifier goes through.
+
+What it refuses, and why each refusal is cheap:
+- any DOCTYPE (internal subset included): entity bombs and external entities need one, so no
+  document with a DTD is ever looked at further; the check runs on the bytes before libxml2 sees them
+  and again on the parsed tree;
+- entity expansion, DTD loading and network access are switched off in the parser as a second wall;
+- bodies over ``max_bytes`` (checked before parsing);
+- nesting deeper than ``max_depth``: libxml2 itself stops at 256 levels without XML_PARSE_HUGE,
+  which is never set, so a 100,000-deep document fails within microseconds; the configured limit
+  (lower by default) is checked on the tree.
+
+Every refusal is a :class:`~gateway.errors.MalformedInput` (400) or
+:class:`~gateway.errors.PayloadTooLarge` (413) with a stable code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from lxml import etree
+
+from gateway.errors import MalformedInput, PayloadTooLarge
+
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "local_name", "parse_xml"]
+
+DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
+DEFAULT_MAX_DEPTH: Final = 64
+
+# A DOCTYPE can only stand in the prolog; in UTF-16/32 input the ASCII pattern is interleaved with
+# NULs, which the second pattern catches.
+_DOCTYPE_8BIT = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
+_DOCTYPE_WIDE = re.compile(rb"<\x00?!\x00?D\x00?O\x00?C\x00?T\x00?Y\x00?P\x00?E", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+
+
+def _parser() -> etree.XMLParser:
+    # A new parser per call: lxml parsers keep per-document state and are not thread-safe.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        # Comments and PIs are kept: a verifier must canonicalise the document as it was signed.
+        remove_comments=False,
+        remove_pis=False,
+        collect_ids=False,
+    )
+
+
+def parse_xml(
+    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
+) -> etree._Element:
+    """Parse ``data`` as one XML document and return its root element, or raise a 4xx error."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise MalformedInput("XML_NOT_BYTES", "XML input must be bytes")
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(
+            "PAYLOAD_TOO_LARGE", f"XML body of {len(data)} bytes is over the limit of {max_bytes} bytes"
+        )
+    raw = bytes(data)
+    if not raw.strip():
+        raise MalformedInput("XML_EMPTY", "the body is empty")
+    if _DOCTYPE_8BIT.search(raw) or _DOCTYPE_WIDE.search(raw) or _ENTITY.search(raw):
+        raise MalformedInput(
+            "XML_DTD_FORBIDDEN", "documents with a DOCTYPE or ENTITY declaration are refused"
+        )
+    try:
+        root = etree.fromstring(raw, parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        text = str(exc)
+        if "depth" in text.lower():
+            raise MalformedInput(
+                "XML_TOO_DEEP", f"XML nesting is deeper than the limit of {max_depth} levels"
+            ) from None
+        raise MalformedInput("XML_MALFORMED", f"not well-formed XML: {text}") from None
+    except ValueError as exc:  # e.g. an encoding declaration lxml cannot honour
+        raise MalformedInput("XML_MALFORMED", f"not well-formed XML: {exc}") from None
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise MalformedInput("XML_DTD_FORBIDDEN", "documents with a DOCTYPE are refused")
+    _check_depth(root, max_depth)
+    return root
+
+
+def _check_depth(root: etree._Element, max_depth: int) -> None:
+    # Iterative, so a deep tree cannot exhaust the Python stack.
+    stack: list[tuple[etree._Element, int]] = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > max_depth:
+            raise MalformedInput(
+                "XML_TOO_DEEP", f"XML nesting is deeper than the limit of {max_depth} levels"
+            )
+        stack.extend((child, depth + 1) for child in element)
+
+
+def local_name(element: etree._Element) -> str:
+    """The element's name without its namespace; comments and PIs have none."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
