@@ -1,0 +1,32 @@
+"""The ``nordgate`` command line. Each subcommand module registers itself on the app in
+:func:`build_app`; nothing is imported or configured before ``main()`` runs."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+__all__ = ["build_app", "main"]
+
+# Modules that contribute commands; each exposes ``register(app: typer.Typer) -> None``.
+_COMMAND_MODULES = (
+    "gateway.cli.bookings",
+)
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="nordgate",
+        help="nordgate: Nordic health-care integration gateway.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+    return app
+
+
+def main() -> None:
+    build_app()()
