@@ -19,6 +19,8 @@ __all__ = [
     "IdentifierKind",
     "classify_norwegian_person",
     "classify_swedish_person",
+    "fnr_check_digits",
+    "is_valid_bank_account",
     "is_valid_orgnr",
     "luhn_ok",
     "mod11_fnr_ok",
@@ -160,3 +162,29 @@ def is_valid_orgnr(value: str) -> bool:
         return False
     check = _mod11(value[:8], _ORG_W)
     return check is not None and check == int(value[8])
+
+
+_ACCOUNT_W = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def fnr_check_digits(first_nine: str) -> str | None:
+    """The two mod-11 check digits that complete ``first_nine`` to a valid FNR/DNR, or ``None``
+    when no completion exists (a remainder of 10). Used to make synthetic test numbers."""
+    if len(first_nine) != 9 or not first_nine.isdigit():
+        return None
+    k1 = _mod11(first_nine, _FNR_W1)
+    if k1 is None:
+        return None
+    k2 = _mod11(first_nine + str(k1), _FNR_W2)
+    if k2 is None:
+        return None
+    return f"{k1}{k2}"
+
+
+def is_valid_bank_account(value: str) -> bool:
+    """Norwegian bank account number (kontonummer): eleven digits, the last a mod-11 check digit
+    over the first ten with weights 5 4 3 2 7 6 5 4 3 2; a remainder of 10 is never issued."""
+    if len(value) != 11 or not value.isdigit():
+        return False
+    check = _mod11(value[:10], _ACCOUNT_W)
+    return check is not None and check == int(value[10])

@@ -17,7 +17,7 @@ Every refusal is a :class:`~gateway.errors.MalformedInput` (400) or
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 from lxml import etree
 
@@ -78,8 +78,8 @@ def parse_xml(
         raise MalformedInput("XML_MALFORMED", f"not well-formed XML: {text}") from None
     except ValueError as exc:  # e.g. an encoding declaration lxml cannot honour
         raise MalformedInput("XML_MALFORMED", f"not well-formed XML: {exc}") from None
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack DocInfo.doctype
+    if docinfo.doctype or docinfo.internalDTD is not None:
         raise MalformedInput("XML_DTD_FORBIDDEN", "documents with a DOCTYPE are refused")
     _check_depth(root, max_depth)
     return root

@@ -1,0 +1,58 @@
+"""crm:scheduling time stamps: ``YYYYMMDDhhmmss`` in Swedish local time, without an offset.
+
+The offset is not in the message, so it is derived from the Europe/Stockholm rules (DST aware):
+
+- a local time inside the spring-forward gap (last Sunday of March, 02:00–02:59) names no instant
+  and is refused with ``TIME_NONEXISTENT``;
+- a local time inside the autumn fall-back overlap (last Sunday of October, 02:00–02:59 happens
+  twice) is resolved to the **first** occurrence, still summer time (+02:00). Rule's reason: the
+  booking systems store wall-clock times and book the overlap hour rarely and only by its first
+  occurrence; choosing the earlier instant never makes a patient late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from gateway.errors import Unprocessable
+
+__all__ = ["STOCKHOLM", "is_ambiguous", "parse_ts"]
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+_TS = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$")
+
+
+def is_ambiguous(naive: dt.datetime) -> bool:
+    first = naive.replace(tzinfo=STOCKHOLM, fold=0).utcoffset()
+    second = naive.replace(tzinfo=STOCKHOLM, fold=1).utcoffset()
+    return first != second and not _in_gap(naive)
+
+
+def _in_gap(naive: dt.datetime) -> bool:
+    aware = naive.replace(tzinfo=STOCKHOLM)
+    back = aware.astimezone(dt.UTC).astimezone(STOCKHOLM).replace(tzinfo=None)
+    return back != naive
+
+
+def parse_ts(text: str, *, location: str) -> dt.datetime:
+    """Parse a TS value into an aware datetime in Europe/Stockholm."""
+    match = _TS.match(text.strip())
+    if not match:
+        raise Unprocessable(
+            "TIME_MALFORMED", f"{text!r} is not a time stamp of the form YYYYMMDDhhmmss", location=location
+        )
+    try:
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        naive = dt.datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        raise Unprocessable("TIME_MALFORMED", f"{text!r} is not a real date and time", location=location) from None
+    if _in_gap(naive):
+        raise Unprocessable(
+            "TIME_NONEXISTENT",
+            f"{text} does not exist in Swedish local time (clocks jump from 02:00 to 03:00 that night)",
+            location=location,
+        )
+    # fold=0 is the first occurrence of an ambiguous wall time: the documented rule above.
+    return naive.replace(tzinfo=STOCKHOLM, fold=0)

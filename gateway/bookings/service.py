@@ -1,0 +1,262 @@
+"""What a booking event does to stored state: the rules of crm:scheduling and open invitations.
+
+Runs inside one store transaction per message (see :mod:`gateway.bookings.ingest`), so reading the
+current version and writing the next can never race. Rules:
+
+- a later message for the same (unit, bookingId) makes a new version only when the content changed;
+- an open invitation (isInvitation, no times) is ``proposed`` with the patient ``needs-action``;
+- a MakeBooking with times for a ``proposed`` invitation is the citizen's answer: the Appointment
+  becomes ``booked`` at the chosen time and an AppointmentResponse (``accepted``) is stored;
+- a second, different answer to an answered invitation is a 409; ``UpdateBooking`` on an open
+  invitation is a 409; a reschedule of a cancelled booking is a 409;
+- ``UpdateBooking``/``CancelBooking`` for a booking the gateway never saw is a 422 (``BOOKING_UNKNOWN``):
+  the message is understood but names nothing; 404 would tell the client its URL is wrong;
+- a message may not move a booking to another patient (409 ``BOOKING_PATIENT_MISMATCH``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from gateway.bookings.records import (
+    AppointmentRecord,
+    AppointmentResponseRecord,
+    PersonRef,
+    record_from_json,
+    record_to_json,
+)
+from gateway.domain.booking import Booking, BookingAction, BookingEvent
+from gateway.errors import Conflict, Unprocessable
+from gateway.identifiers import IdentifierKind
+from gateway.mappings import MappingSet
+from gateway.store.port import Stored, StoreSession, Token
+
+__all__ = ["Outcome", "apply_event", "appointment_id", "appointment_tokens"]
+
+_IDS = uuid.UUID("6f1c1f7e-4a0e-5b8e-9a53-6e6f72646761")  # namespace of nordgate's resource ids
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    stored: Stored
+    created: bool
+    changed: bool
+
+
+def appointment_id(facility: str, booking_id: str) -> str:
+    return str(uuid.uuid5(_IDS, f"crm-scheduling|{facility}|{booking_id}"))
+
+
+def _response_id(appointment: str) -> str:
+    return str(uuid.uuid5(_IDS, f"appointment-response|{appointment}"))
+
+
+def _instant_token(iso: str) -> str:
+    # Search compares text; every date token is the UTC instant so that text order is time order.
+    return dt.datetime.fromisoformat(iso).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _identifier_tokens(name: str, system: str, value: str) -> list[Token]:
+    return [(name, f"{system}|{value}"), (f"{name}.value", value)]
+
+
+def appointment_tokens(record: AppointmentRecord, mappings: MappingSet) -> list[Token]:
+    tokens: list[Token] = [("status", record.status), ("facility", record.facility)]
+    tokens += _identifier_tokens("identifier", mappings.identifier_system(IdentifierKind.BOOKING_ID),
+                                 record.booking_id)
+    if record.patient is not None:
+        tokens += _identifier_tokens("patient.identifier",
+                                     mappings.identifier_system(IdentifierKind(record.patient.kind)),
+                                     record.patient.value)
+    if record.start is not None:
+        tokens.append(("date", _instant_token(record.start)))
+    return tokens
+
+
+def _response_tokens(record: AppointmentResponseRecord, mappings: MappingSet) -> list[Token]:
+    tokens: list[Token] = [("appointment", record.appointment_id)]
+    if record.actor is not None:
+        tokens += _identifier_tokens("patient.identifier",
+                                     mappings.identifier_system(IdentifierKind(record.actor.kind)),
+                                     record.actor.value)
+    return tokens
+
+
+def _person(kind: IdentifierKind, value: str, display: str | None) -> PersonRef:
+    return PersonRef(kind=kind.value, value=value, display=display)
+
+
+def _record_from_booking(booking: Booking, base: AppointmentRecord | None, *, status: str,
+                         patient_status: str, origin: str) -> AppointmentRecord:
+    assert booking.booking_id is not None
+    patient = base.patient if base is not None else None
+    if booking.patient is not None:
+        display = booking.patient_name.text if booking.patient_name else (patient.display if patient else None)
+        patient = _person(booking.patient.kind, booking.patient.value, display)
+    return AppointmentRecord(
+        id=appointment_id(booking.facility.value, booking.booking_id),
+        facility=booking.facility.value,
+        booking_id=booking.booking_id,
+        status=status,
+        facility_name=booking.facility_name,
+        start=booking.start.isoformat() if booking.start else None,
+        end=booking.end.isoformat() if booking.end else None,
+        patient=patient,
+        patient_status=patient_status,
+        performer=_person(booking.performer.kind, booking.performer.value, booking.performer_name)
+        if booking.performer else None,
+        purpose=booking.purpose,
+        reason=booking.reason,
+        resource_name=booking.resource_name,
+        resource_id=booking.resource_id,
+        time_type_code=booking.time_type.code or None if booking.time_type else None,
+        time_type_display=booking.time_type.display if booking.time_type else None,
+        care_type_code=booking.care_type.code or None if booking.care_type else None,
+        care_type_display=booking.care_type.display if booking.care_type else None,
+        cancel_booking_allowed=booking.cancel_booking_allowed,
+        rebooking_allowed=booking.rebooking_allowed,
+        message_allowed=booking.message_allowed,
+        notification=booking.notification,
+        origin=origin,
+        was_invitation=booking.is_invitation or (base.was_invitation if base else False),
+    )
+
+
+class _Writer:
+    def __init__(self, session: StoreSession, mappings: MappingSet) -> None:
+        self.session = session
+        self.mappings = mappings
+        self.outcomes: list[Outcome] = []
+
+    def current(self, id: str) -> tuple[Stored | None, AppointmentRecord | None]:
+        stored = self.session.get("Appointment", id)
+        if stored is None:
+            return None, None
+        record = record_from_json("Appointment", stored.record)
+        assert isinstance(record, AppointmentRecord)
+        return stored, record
+
+    def save(self, record: AppointmentRecord | AppointmentResponseRecord, stored: Stored | None,
+             previous: AppointmentRecord | AppointmentResponseRecord | None) -> None:
+        if stored is not None and previous == record:
+            self.outcomes.append(Outcome(stored, created=False, changed=False))
+            return
+        tokens = (appointment_tokens(record, self.mappings) if isinstance(record, AppointmentRecord)
+                  else _response_tokens(record, self.mappings))
+        new = self.session.put(record.resource_type, record.id, record_to_json(record), tokens)
+        self.outcomes.append(Outcome(new, created=stored is None, changed=True))
+
+    def save_response(self, record: AppointmentResponseRecord) -> None:
+        stored = self.session.get("AppointmentResponse", record.id)
+        previous = record_from_json("AppointmentResponse", stored.record) if stored else None
+        self.save(record, stored, previous)
+
+
+def _check_same_patient(booking: Booking, current: AppointmentRecord, location: str) -> None:
+    if booking.patient is None or current.patient is None:
+        return
+    if (booking.patient.kind.value, booking.patient.value) != (current.patient.kind, current.patient.value):
+        raise Conflict("BOOKING_PATIENT_MISMATCH",
+                       f"booking {current.booking_id} belongs to another patient; a message cannot move it",
+                       location=location)
+
+
+def _make(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
+    assert booking.booking_id is not None
+    stored, current = writer.current(appointment_id(booking.facility.value, booking.booking_id))
+    if current is not None:
+        _check_same_patient(booking, current, event.location)
+    if booking.is_invitation:
+        if current is not None and current.status != "proposed":
+            raise Conflict("INVITATION_ON_EXISTING_BOOKING",
+                           f"booking {booking.booking_id} already exists with status {current.status}; "
+                           "it cannot become an open invitation", location=event.location)
+        record = _record_from_booking(booking, current, status="proposed", patient_status="needs-action",
+                                      origin="pas")
+        writer.save(record, stored, current)
+        return
+    if current is not None and current.was_invitation and current.status in {"proposed", "booked"}:
+        _answer_invitation(writer, event, booking, stored, current)
+        return
+    origin = current.origin if current is not None else ("1177" if event.source == "1177" else "pas")
+    writer.save(_record_from_booking(booking, current, status="booked", patient_status="accepted",
+                                     origin=origin), stored, current)
+
+
+def _answer_invitation(writer: _Writer, event: BookingEvent, booking: Booking, stored: Stored | None,
+                       current: AppointmentRecord) -> None:
+    record = _record_from_booking(booking, current, status="booked", patient_status="accepted",
+                                  origin="open-invitation")
+    if current.status == "booked" and record != current:
+        raise Conflict("INVITATION_ALREADY_BOOKED",
+                       f"open invitation {current.booking_id} is already booked for {current.start}; "
+                       "the same invitation cannot be booked twice", location=event.location)
+    writer.save(record, stored, current)
+    writer.save_response(AppointmentResponseRecord(
+        id=_response_id(record.id), appointment_id=record.id, participant_status="accepted",
+        start=record.start, end=record.end, actor=record.patient,
+        comment="The citizen's answer to an open invitation",
+    ))
+
+
+def _update(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
+    assert booking.booking_id is not None
+    stored, current = writer.current(appointment_id(booking.facility.value, booking.booking_id))
+    if current is None:
+        raise Unprocessable("BOOKING_UNKNOWN", f"no booking {booking.booking_id} at {booking.facility.value} "
+                            "to reschedule; send its MakeBooking first", location=event.location)
+    _check_same_patient(booking, current, event.location)
+    if current.status == "proposed" and current.was_invitation:
+        raise Conflict("UPDATE_ON_INVITATION", f"booking {booking.booking_id} is an open invitation; "
+                       "UpdateBooking is not allowed on it (the citizen books it with MakeBooking)",
+                       location=event.location)
+    if current.status == "cancelled":
+        raise Conflict("BOOKING_CANCELLED", f"booking {booking.booking_id} is cancelled and cannot be "
+                       "rescheduled", location=event.location)
+    writer.save(_record_from_booking(booking, current, status="booked", patient_status="accepted",
+                                     origin=current.origin), stored, current)
+
+
+def _cancel(writer: _Writer, event: BookingEvent) -> None:
+    cancellation = event.cancellation
+    assert cancellation is not None
+    stored, current = writer.current(appointment_id(cancellation.facility.value, cancellation.booking_id))
+    if current is None or stored is None:
+        raise Unprocessable("BOOKING_UNKNOWN", f"no booking {cancellation.booking_id} at "
+                            f"{cancellation.facility.value} to cancel", location=event.location)
+    if current.status == "cancelled":
+        writer.outcomes.append(Outcome(stored, created=False, changed=False))
+        return
+    writer.save(current.with_changes(status="cancelled", cancellation_source=event.source,
+                                     cancellation_message=cancellation.message), stored, current)
+
+
+def _snapshot(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
+    assert booking.booking_id is not None
+    stored, current = writer.current(appointment_id(booking.facility.value, booking.booking_id))
+    if current is not None:
+        _check_same_patient(booking, current, event.location)
+    invitation = booking.is_invitation and booking.start is None
+    record = _record_from_booking(
+        booking, current, status="proposed" if invitation else "booked",
+        patient_status="needs-action" if invitation else "accepted",
+        origin=current.origin if current else ("1177" if event.source == "1177" else "pas"))
+    writer.save(record, stored, current)
+
+
+def apply_event(session: StoreSession, event: BookingEvent, mappings: MappingSet) -> list[Outcome]:
+    writer = _Writer(session, mappings)
+    if event.action is BookingAction.CANCEL:
+        _cancel(writer, event)
+    else:
+        booking = event.booking
+        assert booking is not None
+        if event.action is BookingAction.MAKE:
+            _make(writer, event, booking)
+        elif event.action is BookingAction.UPDATE:
+            _update(writer, event, booking)
+        else:
+            _snapshot(writer, event, booking)
+    return writer.outcomes

@@ -1,0 +1,70 @@
+"""The store port: versioned resources, search tokens, and message receipts.
+
+A unit of work (``write_batch``) runs each piece of work against a :class:`StoreSession` inside one
+transaction; each piece either commits with the batch or is rolled back alone (a savepoint), and
+the batch is durable on disk before ``write_batch`` returns: an acknowledged push is never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+__all__ = ["Condition", "SearchPage", "Store", "StoreSession", "Stored", "Token"]
+
+T = TypeVar("T")
+Token = tuple[str, str]  # (search parameter name, normalised value)
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    resource_type: str
+    id: str
+    version_id: int
+    last_updated: str
+    record: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One search condition: ``name`` compared with ``op`` (eq, ge, gt, le, lt) to ``value``."""
+
+    name: str
+    op: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    items: list[Stored]
+    total: int
+
+
+class StoreSession(Protocol):
+    def get(self, resource_type: str, id: str) -> Stored | None: ...
+
+    def put(self, resource_type: str, id: str, record: bytes, tokens: Sequence[Token]) -> Stored:
+        """Store a new version (1 when new) with the store's clock as lastUpdated."""
+        ...
+
+    def receipt(self, key: str) -> bytes | None: ...
+
+    def save_receipt(self, key: str, response: bytes) -> None: ...
+
+
+class Store(Protocol):
+    def write_batch(self, works: Sequence[Callable[[StoreSession], T]]) -> list[T | BaseException]: ...
+
+    def read(self, resource_type: str, id: str) -> Stored | None: ...
+
+    def read_version(self, resource_type: str, id: str, version_id: int) -> Stored | None: ...
+
+    def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int) -> SearchPage:
+        ...
+
+    def receipt(self, key: str) -> bytes | None: ...
+
+    def count(self, resource_type: str) -> int: ...
+
+    def close(self) -> None: ...

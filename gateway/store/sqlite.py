@@ -1,0 +1,202 @@
+"""SQLite store: the embedded default.
+
+WAL journal with ``synchronous=FULL``: a commit is on disk when it returns. Writes are serialised
+through one connection (SQLite has one writer anyway) and batched by
+:class:`~gateway.store.group_commit.GroupCommitWriter` so that concurrent pushes share one fsync.
+Reads use one connection per thread and never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from gateway.errors import ConfigurationError
+from gateway.store.port import Condition, SearchPage, Stored, Token
+
+__all__ = ["SQLiteStore", "utc_now_instant"]
+
+T = TypeVar("T")
+Clock = Callable[[], dt.datetime]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS resource (
+    resource_type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
+    last_updated TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (resource_type, id));
+CREATE TABLE IF NOT EXISTS resource_history (
+    resource_type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
+    last_updated TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (resource_type, id, version_id));
+CREATE TABLE IF NOT EXISTS search_token (
+    resource_type TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (resource_type, id, name, value));
+CREATE INDEX IF NOT EXISTS search_token_lookup ON search_token (resource_type, name, value);
+CREATE TABLE IF NOT EXISTS receipt (key TEXT PRIMARY KEY, response BLOB NOT NULL, created TEXT NOT NULL);
+"""
+_OPS = {"eq": "=", "ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+
+
+def utc_now_instant(clock: Clock) -> str:
+    """FHIR instant in UTC with milliseconds: sortable as text."""
+    return clock().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _default_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class _Session:
+    def __init__(self, connection: sqlite3.Connection, now: str) -> None:
+        self._db = connection
+        self._now = now
+
+    def get(self, resource_type: str, id: str) -> Stored | None:
+        row = self._db.execute(
+            "SELECT version_id, last_updated, record FROM resource WHERE resource_type=? AND id=?",
+            (resource_type, id)).fetchone()
+        return Stored(resource_type, id, row[0], row[1], row[2]) if row else None
+
+    def put(self, resource_type: str, id: str, record: bytes, tokens: Sequence[Token]) -> Stored:
+        current = self.get(resource_type, id)
+        version = 1 if current is None else current.version_id + 1
+        self._db.execute(
+            "INSERT INTO resource (resource_type, id, version_id, last_updated, record) VALUES (?,?,?,?,?) "
+            "ON CONFLICT (resource_type, id) DO UPDATE SET version_id=excluded.version_id, "
+            "last_updated=excluded.last_updated, record=excluded.record",
+            (resource_type, id, version, self._now, record))
+        self._db.execute("INSERT INTO resource_history VALUES (?,?,?,?,?)",
+                         (resource_type, id, version, self._now, record))
+        self._db.execute("DELETE FROM search_token WHERE resource_type=? AND id=?", (resource_type, id))
+        self._db.executemany("INSERT OR IGNORE INTO search_token VALUES (?,?,?,?)",
+                             [(resource_type, id, name, value) for name, value in tokens])
+        return Stored(resource_type, id, version, self._now, record)
+
+    def receipt(self, key: str) -> bytes | None:
+        row = self._db.execute("SELECT response FROM receipt WHERE key=?", (key,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def save_receipt(self, key: str, response: bytes) -> None:
+        self._db.execute("INSERT OR IGNORE INTO receipt VALUES (?,?,?)", (key, response, self._now))
+
+
+class SQLiteStore:
+    def __init__(self, path: Path | str, *, clock: Clock = _default_clock) -> None:
+        self._path = str(path)
+        self._clock = clock
+        self._memory = self._path == ":memory:"
+        if not self._memory:
+            parent = Path(self._path).parent
+            if not parent.is_dir():
+                raise ConfigurationError("DATABASE_PATH_INVALID", f"folder {parent} for the database does not exist")
+        self._write_lock = threading.Lock()
+        self._writer = self._connect()
+        self._writer.executescript(_SCHEMA)
+        self._local = threading.local()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False,
+                                         timeout=30.0)
+        except sqlite3.Error as exc:
+            raise ConfigurationError("DATABASE_UNREADABLE",
+                                     f"cannot open SQLite database {self._path}: {exc}") from None
+        if not self._memory:
+            connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        return connection
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._memory:
+            return self._writer  # one in-memory database per connection: share the writer's
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            self._local.connection = connection
+        return connection
+
+    def write_batch(self, works: Sequence[Callable[[_Session], T]]) -> list[T | BaseException]:
+        results: list[T | BaseException] = []
+        with self._write_lock:
+            session = _Session(self._writer, utc_now_instant(self._clock))
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                for work in works:
+                    self._writer.execute("SAVEPOINT work")
+                    try:
+                        results.append(work(session))
+                    except Exception as exc:  # one refused or broken piece must not sink the others
+                        self._writer.execute("ROLLBACK TO work")
+                        results.append(exc)
+                    self._writer.execute("RELEASE work")
+                self._writer.execute("COMMIT")
+            except BaseException:
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK")
+                raise
+        return results
+
+    def _lock_if_memory(self) -> threading.Lock | _NoLock:
+        return self._write_lock if self._memory else _NO_LOCK
+
+    def read(self, resource_type: str, id: str) -> Stored | None:
+        with self._lock_if_memory():
+            row = self._reader().execute(
+                "SELECT version_id, last_updated, record FROM resource WHERE resource_type=? AND id=?",
+                (resource_type, id)).fetchone()
+        return Stored(resource_type, id, row[0], row[1], row[2]) if row else None
+
+    def read_version(self, resource_type: str, id: str, version_id: int) -> Stored | None:
+        with self._lock_if_memory():
+            row = self._reader().execute(
+                "SELECT last_updated, record FROM resource_history WHERE resource_type=? AND id=? AND version_id=?",
+                (resource_type, id, version_id)).fetchone()
+        return Stored(resource_type, id, version_id, row[0], row[1]) if row else None
+
+    def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int) -> SearchPage:
+        where = ["r.resource_type = ?"]
+        params: list[object] = [resource_type]
+        for condition in conditions:
+            # The operator comes from the fixed _OPS table; names and values are bound parameters.
+            exists = ("EXISTS (SELECT 1 FROM search_token t WHERE t.resource_type = r.resource_type "  # noqa: S608
+                      f"AND t.id = r.id AND t.name = ? AND t.value {_OPS[condition.op]} ?)")
+            where.append(exists)
+            params += [condition.name, condition.value]
+        clause = " AND ".join(where)
+        with self._lock_if_memory():
+            db = self._reader()
+            total = db.execute(f"SELECT COUNT(*) FROM resource r WHERE {clause}", params).fetchone()[0]  # noqa: S608
+            rows = db.execute(
+                f"SELECT r.id, r.version_id, r.last_updated, r.record FROM resource r WHERE {clause} "  # noqa: S608
+                "ORDER BY r.id LIMIT ? OFFSET ?", [*params, count, offset]).fetchall()
+        return SearchPage([Stored(resource_type, row[0], row[1], row[2], row[3]) for row in rows], total)
+
+    def receipt(self, key: str) -> bytes | None:
+        with self._lock_if_memory():
+            row = self._reader().execute("SELECT response FROM receipt WHERE key=?", (key,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def count(self, resource_type: str) -> int:
+        with self._lock_if_memory():
+            row = self._reader().execute("SELECT COUNT(*) FROM resource WHERE resource_type=?",
+                                         (resource_type,)).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        self._writer.close()
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
