@@ -34,6 +34,7 @@ CODE_SYSTEMS: Final = {
     "crm-scheduling-care-type": "careTypeID of crm:scheduling (the PAS's local care types)",
     "message-source": "which system sent a message: 1177, pas",
     "resource-id": "crm:scheduling resourceID (rooms, equipment) of the sending PAS",
+    "error-code": "nordgate's stable error codes, carried in OperationOutcome.issue.details",
 }
 
 NAMING_SYSTEMS: Final = {

@@ -28,11 +28,14 @@ class Stored:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One search condition: ``name`` compared with ``op`` (eq, ge, gt, le, lt) to ``value``."""
+    """One search condition: ``name`` compared with ``op`` (eq, ge, gt, le, lt) to ``values``.
+
+    Several values mean "any of them" (only with ``eq``); several conditions all have to hold.
+    """
 
     name: str
     op: str
-    value: str
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

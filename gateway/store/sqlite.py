@@ -159,11 +159,15 @@ class SQLiteStore:
         where = ["r.resource_type = ?"]
         params: list[object] = [resource_type]
         for condition in conditions:
-            # The operator comes from the fixed _OPS table; names and values are bound parameters.
-            exists = ("EXISTS (SELECT 1 FROM search_token t WHERE t.resource_type = r.resource_type "  # noqa: S608
-                      f"AND t.id = r.id AND t.name = ? AND t.value {_OPS[condition.op]} ?)")
-            where.append(exists)
-            params += [condition.name, condition.value]
+            # Operators come from the fixed _OPS table; names and values are bound parameters.
+            if condition.op == "eq":
+                test = "t.value IN (" + ",".join("?" * len(condition.values)) + ")"
+                values: list[object] = list(condition.values)
+            else:
+                test, values = f"t.value {_OPS[condition.op]} ?", [condition.values[0]]
+            where.append("EXISTS (SELECT 1 FROM search_token t WHERE t.resource_type = r.resource_type "  # noqa: S608
+                         f"AND t.id = r.id AND t.name = ? AND {test})")
+            params += [condition.name, *values]
         clause = " AND ".join(where)
         with self._lock_if_memory():
             db = self._reader()

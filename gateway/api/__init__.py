@@ -1,0 +1,42 @@
+"""The HTTP API (FastAPI). :func:`create_app` builds everything; nothing happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from gateway.api.outcome import install_error_handlers
+from gateway.api.routes_bookings import router as bookings_router
+from gateway.api.routes_fhir import router as fhir_router
+from gateway.api.runtime import Runtime, build_runtime, software_version
+from gateway.settings import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """The app; its runtime (store, mappings) is built before serving, so a broken setting or map
+    stops start-up. Pass ``runtime`` to share one with the caller (tests)."""
+    built = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if runtime is None:
+            built.close()
+
+    app = FastAPI(title="nordgate", version=software_version(), lifespan=lifespan,
+                  description="Nordic health-care integration gateway: bookings in, FHIR out.")
+    app.state.runtime = built
+    install_error_handlers(app)
+    app.include_router(bookings_router)
+    app.include_router(fhir_router)
+
+    @app.get("/healthz", summary="The process is up")
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    return app

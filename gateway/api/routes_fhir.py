@@ -1,0 +1,94 @@
+"""The FHIR read side: metadata, read, vread and search of the stored resources."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from gateway.api.capability import capability_statement
+from gateway.api.media import fhir_version_from
+from gateway.api.outcome import FHIR_JSON
+from gateway.api.runtime import Runtime, software_version
+from gateway.api.search import SEARCH_PARAMETERS, parse_search
+from gateway.errors import NotFound
+from gateway.fhir.common import FhirVersion
+from gateway.fhir.render import render_stored, searchset_bundle
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/fhir")
+_STARTED = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _runtime(request: Request) -> tuple[Runtime, FhirVersion]:
+    runtime: Runtime = request.app.state.runtime
+    version = fhir_version_from(request.headers.get("accept"), request.query_params.get("_fhirVersion"),
+                                runtime.default_version)
+    return runtime, version
+
+
+def _fhir(body: dict[str, Any], version: FhirVersion, *, etag: str | None = None,
+          last_modified: str | None = None) -> Response:
+    headers = {}
+    if etag:
+        headers["ETag"] = etag
+    if last_modified:
+        headers["Last-Modified"] = last_modified
+    return Response(orjson.dumps(body), media_type=f"{FHIR_JSON}; fhirVersion={version.value}", headers=headers)
+
+
+def _check_type(resource_type: str) -> None:
+    if resource_type not in SEARCH_PARAMETERS:
+        raise NotFound("RESOURCE_TYPE_UNSUPPORTED", f"{resource_type} is not served here; served: "
+                       + ", ".join(SEARCH_PARAMETERS))
+
+
+@router.get("/metadata", summary="CapabilityStatement")
+def metadata(request: Request) -> Response:
+    runtime, version = _runtime(request)
+    return _fhir(capability_statement(version, base_url=runtime.settings.base_url,
+                                      software_version=software_version(), published=_STARTED), version)
+
+
+@router.get("/{resource_type}/{resource_id}", summary="Read a resource")
+def read(resource_type: str, resource_id: str, request: Request) -> Response:
+    runtime, version = _runtime(request)
+    _check_type(resource_type)
+    stored = runtime.store.read(resource_type, resource_id)
+    if stored is None:
+        raise NotFound("RESOURCE_NOT_FOUND", f"no {resource_type}/{resource_id}")
+    return _fhir(render_stored(stored, runtime.mappings, version), version,
+                 etag=f'W/"{stored.version_id}"', last_modified=stored.last_updated)
+
+
+@router.get("/{resource_type}/{resource_id}/_history/{version_id}", summary="Read one version of a resource")
+def vread(resource_type: str, resource_id: str, version_id: str, request: Request) -> Response:
+    runtime, version = _runtime(request)
+    _check_type(resource_type)
+    stored = runtime.store.read_version(resource_type, resource_id, int(version_id)) if version_id.isdigit() else None
+    if stored is None:
+        raise NotFound("RESOURCE_VERSION_NOT_FOUND", f"no {resource_type}/{resource_id} version {version_id}")
+    return _fhir(render_stored(stored, runtime.mappings, version), version, etag=f'W/"{stored.version_id}"')
+
+
+@router.get("/{resource_type}", summary="Search resources")
+def search(resource_type: str, request: Request) -> Response:
+    runtime, version = _runtime(request)
+    _check_type(resource_type)
+    query = list(request.query_params.multi_items())
+    wanted = parse_search(resource_type, query, runtime.zone)
+    page = runtime.store.search(resource_type, wanted.conditions, count=wanted.count, offset=wanted.offset)
+    base = runtime.settings.base_url
+    kept = [(name, value) for name, value in query if name != "_offset"]
+    self_link = f"{base}/{resource_type}?{urlencode([*kept, ('_offset', wanted.offset)])}"
+    next_offset = wanted.offset + wanted.count
+    next_link = (f"{base}/{resource_type}?{urlencode([*kept, ('_offset', next_offset)])}"
+                 if next_offset < page.total else None)
+    resources = [render_stored(stored, runtime.mappings, version) for stored in page.items]
+    return _fhir(searchset_bundle(resources, total=page.total, base_url=base, self_link=self_link,
+                                  next_link=next_link), version)

@@ -1,0 +1,139 @@
+"""FHIR search parameters into store conditions: the parameters each resource type supports.
+
+Unknown parameters are refused (400), never ignored: a mistyped patient parameter silently dropped
+would return every patient's bookings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from gateway.errors import MalformedInput
+from gateway.store.port import Condition
+
+__all__ = ["MAX_COUNT", "SEARCH_PARAMETERS", "SearchRequest", "parse_search"]
+
+DEFAULT_COUNT = 50
+MAX_COUNT = 500
+
+# parameter -> (kind, stored token name, description for the CapabilityStatement)
+SEARCH_PARAMETERS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "Appointment": {
+        "identifier": ("token", "identifier", "Booking id (system|value or value)"),
+        "patient:identifier": ("token", "patient.identifier", "The patient's personnummer etc. (system|value)"),
+        "date": ("date", "date", "Appointment start (eq, ge, gt, le, lt)"),
+        "status": ("token", "status", "Appointment status; comma-separated for any of several"),
+    },
+    "AppointmentResponse": {
+        "appointment": ("reference", "appointment", "The Appointment answered (Appointment/<id>)"),
+        "patient:identifier": ("token", "patient.identifier", "The answering patient (system|value)"),
+    },
+    "Encounter": {
+        "identifier": ("token", "identifier", "Encounter identifier (system|value or value)"),
+        "patient:identifier": ("token", "patient.identifier", "The patient (system|value)"),
+        "date": ("date", "date", "Encounter start (eq, ge, gt, le, lt)"),
+        "status": ("token", "status", "Encounter status"),
+        "appointment": ("reference", "appointment", "The Appointment it fulfils (Appointment/<id>)"),
+    },
+}
+
+_PREFIX = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    conditions: list[Condition]
+    count: int
+    offset: int
+
+
+def _bad(parameter: str, why: str) -> MalformedInput:
+    return MalformedInput("SEARCH_PARAMETER_INVALID", f"{parameter}: {why}", location=parameter)
+
+
+def _int(parameter: str, text: str, low: int, high: int) -> int:
+    if not text.isdigit():
+        raise _bad(parameter, "must be a whole number")
+    return max(low, min(high, int(text)))
+
+
+def _range(parameter: str, text: str, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The instant range a FHIR date value covers, at its own precision."""
+    try:
+        if len(text) == 4:
+            start = dt.datetime(int(text), 1, 1, tzinfo=zone)
+            return start, start.replace(year=start.year + 1)
+        if len(text) == 7:
+            start = dt.datetime.strptime(text, "%Y-%m").replace(tzinfo=zone)
+            end_month = dt.datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=zone)
+            return start, end_month
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+            return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad(parameter, f"{text!r} is not a FHIR date or dateTime") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment, moment + dt.timedelta(seconds=1)
+
+
+def _instant(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _date_conditions(parameter: str, token: str, raw: str, zone: ZoneInfo) -> list[Condition]:
+    match = _PREFIX.match(raw)
+    assert match is not None
+    prefix, value = match[1] or "eq", match[2]
+    if prefix not in {"eq", "gt", "lt", "ge", "le"}:
+        raise _bad(parameter, f"prefix {prefix} is not supported; use eq, ge, gt, le or lt")
+    low, high = _range(parameter, value, zone)
+    if prefix == "eq":
+        return [Condition(token, "ge", (_instant(low),)), Condition(token, "lt", (_instant(high),))]
+    bound = {"ge": ("ge", low), "gt": ("ge", high), "lt": ("lt", low), "le": ("lt", high)}[prefix]
+    return [Condition(token, bound[0], (_instant(bound[1]),))]
+
+
+def _token_condition(parameter: str, token: str, raw: str) -> Condition:
+    values = [value for value in raw.split(",") if value]
+    if not values:
+        raise _bad(parameter, "needs a value")
+    with_system = [value for value in values if "|" in value]
+    if with_system and len(with_system) != len(values):
+        raise _bad(parameter, "mix of system|value and bare values is not supported")
+    for value in with_system:
+        system, _, code = value.partition("|")
+        if not system or not code:
+            raise _bad(parameter, "give both system and value (system|value), or the value alone")
+    return Condition(token if with_system or token in {"status"} else f"{token}.value", "eq", tuple(values))
+
+
+def parse_search(resource_type: str, query: Iterable[tuple[str, str]], zone: ZoneInfo) -> SearchRequest:
+    supported = SEARCH_PARAMETERS[resource_type]
+    conditions: list[Condition] = []
+    count, offset = DEFAULT_COUNT, 0
+    for parameter, raw in query:
+        if parameter == "_count":
+            count = _int(parameter, raw, 1, MAX_COUNT)
+        elif parameter == "_offset":
+            offset = _int(parameter, raw, 0, 10**9)
+        elif parameter in {"_format", "_fhirVersion"}:
+            continue
+        elif parameter in supported:
+            kind, token, _ = supported[parameter]
+            if kind == "date":
+                conditions += _date_conditions(parameter, token, raw, zone)
+            elif kind == "reference":
+                conditions.append(Condition(token, "eq", (raw.rsplit("/", 1)[-1],)))
+            else:
+                conditions.append(_token_condition(parameter, token, raw))
+        else:
+            raise _bad(parameter, f"not a supported search parameter of {resource_type}; supported: "
+                       + ", ".join(sorted([*supported, "_count", "_offset"])))
+    return SearchRequest(conditions, count, offset)

@@ -1,0 +1,133 @@
+"""``nordgate map``, ``nordgate validate`` and ``nordgate serve``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from gateway.errors import NordgateError
+
+__all__ = ["map_messages", "outcome_for", "register"]
+
+FhirVersionOption = Annotated[str, typer.Option("--fhir-version", help="FHIR release: 4.0 (R4) or 5.0 (R5)")]
+SourceOption = Annotated[str, typer.Option("--source", help="sending system: pas (Pasis/Elvis) or 1177")]
+
+
+def _dump(data: Any) -> str:
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def outcome_for(error: NordgateError) -> dict[str, Any]:
+    from gateway.api.outcome import operation_outcome  # noqa: PLC0415 - FastAPI only when needed
+
+    return operation_outcome(error.http_status, error.code, error.message, location=error.location,
+                             issues=error.issues)
+
+
+def map_messages(files: list[Path], *, given: list[Path], source: str, fhir_version: str,
+                 mappings_dir: Path | None = None) -> dict[str, Any]:
+    """Map messages through an in-memory store: ``given`` first (state only), then ``files``.
+
+    Returns a FHIR Bundle (type collection) of every resource the files created or changed, as it
+    ended. Raises NordgateError (with ``location`` naming the file) on the first refused message.
+    """
+    from gateway.bookings.ingest import BookingIngest  # noqa: PLC0415
+    from gateway.fhir.common import FhirVersion  # noqa: PLC0415
+    from gateway.mappings import load_mappings  # noqa: PLC0415
+    from gateway.resources import mappings_dir as shipped  # noqa: PLC0415
+    from gateway.store.sqlite import SQLiteStore  # noqa: PLC0415
+
+    version = FhirVersion(fhir_version)
+    mappings = load_mappings(mappings_dir or shipped())
+    store = SQLiteStore(":memory:")
+    ingest = BookingIngest(store, mappings, base_url="urn:nordgate:preview")
+    entries: dict[str, Any] = {}
+    try:
+        for path, record in [*((p, False) for p in given), *((p, True) for p in files)]:
+            try:
+                result = ingest.push(path.read_bytes(), source=source, version=version)
+            except NordgateError as error:
+                # The file's name, not its path: the same outcome wherever the command runs.
+                error.location = f"{path.name}:{error.location}" if error.location else path.name
+                raise
+            if record:
+                for entry in orjson.loads(result.body)["entry"]:
+                    entries[entry["fullUrl"]] = {"fullUrl": entry["fullUrl"], "resource": entry["resource"]}
+    finally:
+        store.close()
+    return {"resourceType": "Bundle", "type": "collection", "entry": list(entries.values())}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("map")
+    def map_command(
+        files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="booking message files")],
+        fhir_version: FhirVersionOption = "4.0",
+        source: SourceOption = "pas",
+        given: Annotated[list[Path] | None, typer.Option("--given", exists=True, dir_okay=False,
+                                                         help="messages applied first, not printed")] = None,
+    ) -> None:
+        """Print the FHIR Bundle (collection) that booking messages become. Nothing is stored."""
+        if fhir_version not in {"4.0", "5.0"}:
+            raise typer.BadParameter("use 4.0 or 5.0", param_hint="--fhir-version")
+        try:
+            bundle = map_messages(files, given=given or [], source=source, fhir_version=fhir_version)
+        except NordgateError as error:
+            sys.stderr.write(_dump(outcome_for(error)))
+            raise typer.Exit(1) from None
+        sys.stdout.write(_dump(bundle))
+
+    @app.command("validate")
+    def validate_command(
+        files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="booking message files")],
+        source: SourceOption = "pas",
+    ) -> None:
+        """Say whether each message is acceptable on its own, and why not. Exit 1 if any is not.
+
+        Checks what one message can show (well-formed, safe, contract rules, identifiers, times);
+        rules that need stored state (unknown booking, invitation already booked) show on push."""
+        from gateway.formats import parse_booking_message  # noqa: PLC0415
+
+        failures = 0
+        for path in files:
+            try:
+                events = parse_booking_message(path.read_bytes(), source=source)
+            except NordgateError as error:
+                failures += 1
+                where = f" at {error.location}" if error.location else ""
+                typer.echo(f"{path}: INVALID {error.code}: {error.message}{where}")
+                continue
+            kinds = ", ".join(sorted({event.action.value for event in events})) or "no bookings"
+            typer.echo(f"{path}: ok ({len(events)} booking event(s): {kinds})")
+        if failures:
+            raise typer.Exit(1)
+
+    @app.command("serve")
+    def serve_command(
+        host: Annotated[str | None, typer.Option(help="listen address (default NORDGATE_HOST or 127.0.0.1)")] = None,
+        port: Annotated[int | None, typer.Option(help="port (default NORDGATE_PORT or 8080)")] = None,
+    ) -> None:
+        """Run the gateway's HTTP API (settings from NORDGATE_* environment variables)."""
+        import uvicorn  # noqa: PLC0415
+
+        from gateway.api import create_app  # noqa: PLC0415
+        from gateway.settings import load_settings  # noqa: PLC0415
+
+        overrides: dict[str, object] = {}
+        if host is not None:
+            overrides["host"] = host
+        if port is not None:
+            overrides["port"] = port
+        try:
+            settings = load_settings(**overrides)
+            app = create_app(settings)
+        except NordgateError as error:
+            typer.echo(f"nordgate: cannot start: {error}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"nordgate: serving on http://{settings.host}:{settings.port} "
+                   f"(database {settings.database_url}, FHIR base {settings.base_url})", err=True)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
