@@ -12,6 +12,7 @@ __all__ = ["build_app", "main"]
 # Modules that contribute commands; each exposes ``register(app: typer.Typer) -> None``.
 _COMMAND_MODULES = (
     "gateway.cli.bookings",
+    "gateway.cli.ar",
 )
 
 
