@@ -26,7 +26,6 @@ EXTENSIONS: Final = {
     "booking-origin": "who made the booking: 'pas' (the care unit's system), '1177' (the citizen), or "
     "'open-invitation' (the citizen answering an open invitation)",
     "open-invitation": "true when the appointment began as an open invitation (öppen kallelse)",
-    "source-message": "the source message type and element the resource was last built from",
 }
 
 CODE_SYSTEMS: Final = {

@@ -44,7 +44,8 @@ def test_envelope_and_prefixes_do_not_matter(wrap: object, prefix: str) -> None:
     if prefix:
         body = make_booking(timeslot(prefix=prefix), prefix=prefix)
     else:  # children in the core namespace as the default namespace of the timeslot
-        slot = timeslot(prefix="").replace("<startTimeInclusive>", '<startTimeInclusive xmlns="urn:riv:crm:scheduling:1">')
+        core = '<startTimeInclusive xmlns="urn:riv:crm:scheduling:1">'
+        slot = timeslot(prefix="").replace("<startTimeInclusive>", core)
         body = make_booking(slot)
     [event] = crm_scheduling.parse(wrap(body), source="pas")  # type: ignore[operator]
     assert event.booking is not None and event.booking.booking_id == "B-1"
