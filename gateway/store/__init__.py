@@ -1,0 +1,1 @@
+"""Persistence: the store port, the SQLite store, group commit."""
