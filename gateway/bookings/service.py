@@ -7,11 +7,13 @@ current version and writing the next can never race. Rules:
 - an open invitation (isInvitation, no times) is ``proposed`` with the patient ``needs-action``;
 - a MakeBooking with times for a ``proposed`` invitation is the citizen's answer: the Appointment
   becomes ``booked`` at the chosen time and an AppointmentResponse (``accepted``) is stored;
-- a second, different answer to an answered invitation is a 409; ``UpdateBooking`` on an open
+- a second answer with another time to an answered invitation is a 409; ``UpdateBooking`` on an open
   invitation is a 409; a reschedule of a cancelled booking is a 409;
 - ``UpdateBooking``/``CancelBooking`` for a booking the gateway never saw is a 422 (``BOOKING_UNKNOWN``):
   the message is understood but names nothing; 404 would tell the client its URL is wrong;
-- a message may not move a booking to another patient (409 ``BOOKING_PATIENT_MISMATCH``).
+- a message may not move a booking to another patient (409 ``BOOKING_PATIENT_MISMATCH``);
+- a read-back timeslot (GetBookingDetails/GetSubjectOfCareSchedule) never revives a cancelled
+  booking nor reopens an answered invitation: it may be older than what is stored.
 """
 
 from __future__ import annotations
@@ -185,19 +187,31 @@ def _make(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
                                      origin=origin), stored, current)
 
 
+# What an answer to an open invitation may leave out: the invitation already said it.
+_KEPT_FROM_INVITATION = (
+    "facility_name", "performer", "purpose", "reason", "resource_name", "resource_id", "time_type_code",
+    "time_type_display", "care_type_code", "care_type_display", "cancel_booking_allowed", "rebooking_allowed",
+    "message_allowed", "notification",
+)
+
+
 def _answer_invitation(writer: _Writer, event: BookingEvent, booking: Booking, stored: Stored | None,
                        current: AppointmentRecord) -> None:
-    record = _record_from_booking(booking, current, status="booked", patient_status="accepted",
-                                  origin="open-invitation")
-    if current.status == "booked" and record != current:
+    """The citizen's (or the unit's) answer: the invitation's details stay, the answer adds the time."""
+    origin = "open-invitation" if event.source == "1177" else current.origin
+    answer = _record_from_booking(booking, current, status="booked", patient_status="accepted", origin=origin)
+    kept = {name: getattr(current, name) for name in _KEPT_FROM_INVITATION if getattr(answer, name) is None}
+    record = answer.with_changes(**kept)
+    if current.status == "booked" and (record.start, record.end) != (current.start, current.end):
         raise Conflict("INVITATION_ALREADY_BOOKED",
                        f"open invitation {current.booking_id} is already booked for {current.start}; "
                        "the same invitation cannot be booked twice", location=event.location)
     writer.save(record, stored, current)
+    by = "the citizen" if event.source == "1177" else f"the care unit ({event.source})"
     writer.save_response(AppointmentResponseRecord(
         id=_response_id(record.id), appointment_id=record.id, participant_status="accepted",
         start=record.start, end=record.end, actor=record.patient,
-        comment="The citizen's answer to an open invitation",
+        comment=f"Answer to an open invitation, booked by {by}",
     ))
 
 
@@ -234,11 +248,22 @@ def _cancel(writer: _Writer, event: BookingEvent) -> None:
 
 
 def _snapshot(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
+    """A timeslot read back from the PAS. It may be older than what the gateway already holds
+    (messages cross), so it never revives a cancelled booking nor reopens an answered invitation;
+    the answer shows the booking as stored."""
     assert booking.booking_id is not None
     stored, current = writer.current(appointment_id(booking.facility.value, booking.booking_id))
-    if current is not None:
-        _check_same_patient(booking, current, event.location)
     invitation = booking.is_invitation and booking.start is None
+    if current is not None and stored is not None:
+        _check_same_patient(booking, current, event.location)
+        stale = current.status == "cancelled" or (invitation and current.was_invitation
+                                                   and current.status == "booked")
+        if stale:
+            writer.outcomes.append(Outcome(stored, created=False, changed=False))
+            return
+        if current.was_invitation and current.status == "proposed" and not invitation:
+            _answer_invitation(writer, event, booking, stored, current)
+            return
     record = _record_from_booking(
         booking, current, status="proposed" if invitation else "booked",
         patient_status="needs-action" if invitation else "accepted",

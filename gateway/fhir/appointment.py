@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord
-from gateway.fhir.canonical import code_system, extension
+from gateway.fhir.canonical import extension, naming_system
 from gateway.fhir.common import FhirVersion, Meta, coded, drop_empty, identifier, person_reference
 from gateway.identifiers import IdentifierKind
 from gateway.mappings import MappingSet
@@ -58,7 +58,8 @@ def _participants(record: AppointmentRecord, mappings: MappingSet, version: Fhir
     if record.resource_id or record.resource_name:
         actor: JSON = {"type": "Location", "display": record.resource_name}
         if record.resource_id:
-            actor["identifier"] = {"system": code_system("resource-id"), "value": record.resource_id}
+            actor["identifier"] = {"system": naming_system("crm-scheduling-resource-id"),
+                                   "value": record.resource_id}
         participants.append({"actor": drop_empty(actor), "required": _required(version), "status": "accepted"})
     return participants
 

@@ -32,12 +32,12 @@ CODE_SYSTEMS: Final = {
     "crm-scheduling-time-type": "timeTypeID of crm:scheduling (the PAS's local visit/time types)",
     "crm-scheduling-care-type": "careTypeID of crm:scheduling (the PAS's local care types)",
     "message-source": "which system sent a message: 1177, pas",
-    "resource-id": "crm:scheduling resourceID (rooms, equipment) of the sending PAS",
     "error-code": "nordgate's stable error codes, carried in OperationOutcome.issue.details",
 }
 
 NAMING_SYSTEMS: Final = {
     "crm-scheduling-booking-id": "bookingId of crm:scheduling, unique within its care unit (see assigner)",
+    "crm-scheduling-resource-id": "crm:scheduling resourceID (rooms, equipment) of the sending PAS",
     "reservnummer": "regional Swedish reserve numbers (letter in the 9th position); local, not national",
 }
 

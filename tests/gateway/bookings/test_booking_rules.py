@@ -98,3 +98,41 @@ def test_a_schedule_syncs_several_bookings(ingest: BookingIngest) -> None:
     entries = orjson.loads(ingest.push(schedule, source="pas").body)["entry"]
     assert [entry["resource"]["status"] for entry in entries] == ["booked", "booked", "proposed"]
     assert ingest.store.count("Appointment") == 3
+
+
+def test_a_minimal_answer_keeps_what_the_invitation_said(ingest: BookingIngest) -> None:
+    details = ("<core:purpose>Hälsosamtal</core:purpose><core:timeTypeName>Kontrollbesök</core:timeTypeName>"
+               "<core:timeTypeID>KONTROLL</core:timeTypeID>"
+               "<core:cancel_booking_allowed>true</core:cancel_booking_allowed>")
+    push(ingest, make_booking(timeslot("INV", start=None, end=None, invitation=True, extra=details)))
+    answer = push(ingest, make_booking(timeslot("INV")), source="1177")["Appointment"]["resource"]
+    assert answer["status"] == "booked" and answer["description"] == "Hälsosamtal"
+    assert answer["appointmentType"]["coding"][0]["code"] == "CHECKUP"
+    assert any(e["url"].endswith("cancel-booking-allowed") for e in answer["extension"])
+
+
+def test_an_answer_booked_by_the_unit_is_not_counted_as_the_citizens(ingest: BookingIngest) -> None:
+    push(ingest, make_booking(timeslot("INV", start=None, end=None, invitation=True)))
+    booked = push(ingest, make_booking(timeslot("INV")), source="pas")
+    origin = [e for e in booked["Appointment"]["resource"]["extension"] if e["url"].endswith("booking-origin")]
+    assert origin[0]["valueCode"] == "pas"
+    assert "care unit" in booked["AppointmentResponse"]["resource"]["comment"]
+
+
+def test_a_stale_read_back_neither_revives_a_cancelled_booking_nor_reopens_an_answered_invitation(
+        ingest: BookingIngest) -> None:
+    push(ingest, make_booking(timeslot("A")))
+    push(ingest, cancel_booking("A"))
+    push(ingest, make_booking(timeslot("INV", start=None, end=None, invitation=True)))
+    push(ingest, make_booking(timeslot("INV")), source="1177")
+    stale = schedule_response(timeslot("A"), timeslot("INV", start=None, end=None, invitation=True))
+    entries = orjson.loads(ingest.push(stale, source="pas").body)["entry"]
+    assert [(e["resource"]["status"], e["response"]["status"]) for e in entries] == [
+        ("cancelled", "200 OK"), ("booked", "200 OK")]
+
+
+def test_a_read_back_with_a_time_for_an_open_invitation_is_its_answer(ingest: BookingIngest) -> None:
+    push(ingest, make_booking(timeslot("INV", start=None, end=None, invitation=True)))
+    entries = orjson.loads(ingest.push(schedule_response(timeslot("INV")), source="pas").body)["entry"]
+    assert [e["resource"]["resourceType"] for e in entries] == ["Appointment", "AppointmentResponse"]
+    assert entries[0]["resource"]["status"] == "booked"
