@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from adapters.inbound import crm_scheduling
 from gateway.domain.booking import BookingEvent
 from gateway.errors import Unprocessable
 from gateway.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
 
-__all__ = ["XmlLimits", "parse_booking_message"]
+__all__ = ["XmlLimits", "parse_booking_message", "parse_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +27,8 @@ def parse_booking_message(body: bytes, *, source: str, limits: XmlLimits | None 
         return crm_scheduling.parse_element(root, source=source)
     raise Unprocessable("FORMAT_UNKNOWN", f"no adapter takes a <{local_name(message)}> message; "
                         "supported: crm:scheduling 1.1", location=f"/{local_name(message)}")
+
+
+def parse_message(body: bytes, *, source: str, limits: XmlLimits | None = None) -> list[Any]:
+    """Canonical events of any inbound format, chosen from the message itself."""
+    return parse_booking_message(body, source=source, limits=limits)

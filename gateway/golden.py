@@ -1,6 +1,6 @@
 """Golden-file runner: sample messages beside the FHIR they must become.
 
-A case is an input file ``samples/<format>/<case>.xml`` with ``<case>.expected.json`` beside it
+A case is an input file ``samples/<format>/<case>.xml`` (or ``.json``) with ``<case>.expected.json`` beside it
 (the Bundle ``nordgate map`` prints, or the OperationOutcome it prints for a refused message) and
 optionally ``<case>.case.json`` with the options ``map`` is run with::
 
@@ -27,7 +27,7 @@ EXPECTED_SUFFIX = ".expected.json"
 OPTIONS_SUFFIX = ".case.json"
 MASK = "<masked>"
 _VOLATILE = {("meta", "lastUpdated")}
-_INPUT_SUFFIXES = (".xml",)
+_INPUT_SUFFIXES = (".xml", ".json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,8 @@ def _options(path: Path) -> dict[str, Any]:
 def discover(folder: Path) -> Iterator[GoldenCase]:
     """Every input under ``folder`` (recursively) that has an expected file beside it, sorted."""
     for path in sorted(folder.rglob("*")):
-        if path.suffix not in _INPUT_SUFFIXES or not path.is_file():
+        if path.suffix not in _INPUT_SUFFIXES or not path.is_file() or path.name.endswith(
+                (EXPECTED_SUFFIX, OPTIONS_SUFFIX)):
             continue
         expected = path.with_name(path.stem + EXPECTED_SUFFIX)
         if not expected.is_file():

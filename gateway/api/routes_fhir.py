@@ -17,7 +17,8 @@ from gateway.api.runtime import Runtime, software_version
 from gateway.api.search import SEARCH_PARAMETERS, parse_search
 from gateway.errors import NotFound
 from gateway.fhir.common import FhirVersion
-from gateway.fhir.render import render_stored, searchset_bundle
+from gateway.fhir.render import searchset_bundle
+from gateway.kinds import render_stored
 
 __all__ = ["router"]
 

@@ -1,4 +1,4 @@
-"""A booking message from bytes to stored, versioned FHIR: the push pipeline.
+"""A scheduling message from bytes to stored, versioned FHIR: the push pipeline.
 
 1. exact replay: the receipt of (source, FHIR release, body hash) answers at once, byte for byte;
 2. parse (the adapter for the detected format) outside the store's lock;
@@ -15,12 +15,12 @@ from typing import Any
 
 import orjson
 
-from gateway.bookings.service import Outcome, apply_event
-from gateway.domain.booking import BookingEvent
+from gateway.events import apply_event
 from gateway.fhir.common import FhirVersion
-from gateway.fhir.render import render_stored
-from gateway.formats import XmlLimits, parse_booking_message
+from gateway.formats import XmlLimits, parse_message
+from gateway.kinds import render_stored
 from gateway.mappings import MappingSet
+from gateway.recordstore import Outcome
 from gateway.store.port import Store, StoreSession
 
 __all__ = ["BookingIngest", "PushResult"]
@@ -46,8 +46,8 @@ class BookingIngest:
         digest = hashlib.sha256(body).hexdigest()
         return f"booking:{source}:{version.value}:{digest}"
 
-    def parse(self, body: bytes, source: str) -> list[BookingEvent]:
-        return parse_booking_message(body, source=source, limits=self.limits)
+    def parse(self, body: bytes, source: str) -> list[Any]:
+        return parse_message(body, source=source, limits=self.limits)
 
     def entry(self, outcome: Outcome, version: FhirVersion) -> JSON:
         stored = outcome.stored
@@ -62,7 +62,7 @@ class BookingIngest:
             },
         }
 
-    def work(self, key: str, events: list[BookingEvent], version: FhirVersion) -> Callable[[StoreSession], PushResult]:
+    def work(self, key: str, events: list[Any], version: FhirVersion) -> Callable[[StoreSession], PushResult]:
         def unit_of_work(session: StoreSession) -> PushResult:
             replay = session.receipt(key)
             if replay is not None:

@@ -1,27 +1,14 @@
-"""What the gateway stores about a booking: version-neutral records, rendered to FHIR R4 or R5 on read.
-
-Storing the record rather than one FHIR release means a reader chooses the release per request, and
-a changed ConceptMap shows on the next read after a restart without re-ingesting anything.
-"""
+"""Records of one-patient bookings (crm:scheduling): Appointment and the citizen's AppointmentResponse."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
-import orjson
+from gateway.records import PersonRef
 
-__all__ = ["AppointmentRecord", "AppointmentResponseRecord", "PersonRef", "record_from_json", "record_to_json"]
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRef:
-    kind: str  # an IdentifierKind value
-    value: str
-    display: str | None = None
-
-
+__all__ = ["AppointmentRecord", "AppointmentResponseRecord", "PersonRef"]
 @dataclass(frozen=True, slots=True)
 class AppointmentRecord:
     id: str
@@ -51,7 +38,8 @@ class AppointmentRecord:
     cancellation_source: str | None = None
     cancellation_message: str | None = None
 
-    resource_type = "Appointment"
+    kind: ClassVar[str] = "appointment"
+    resource_type: ClassVar[str] = "Appointment"
 
     def with_changes(self, **changes: Any) -> Self:
         return dataclasses.replace(self, **changes)
@@ -67,27 +55,5 @@ class AppointmentResponseRecord:
     actor: PersonRef | None
     comment: str | None = None
 
-    resource_type = "AppointmentResponse"
-
-
-Record = AppointmentRecord | AppointmentResponseRecord
-_TYPES: dict[str, type[AppointmentRecord] | type[AppointmentResponseRecord]] = {
-    "Appointment": AppointmentRecord,
-    "AppointmentResponse": AppointmentResponseRecord,
-}
-
-
-def record_to_json(record: Record) -> bytes:
-    return orjson.dumps(dataclasses.asdict(record))
-
-
-def _person(value: object) -> PersonRef | None:
-    return PersonRef(**value) if isinstance(value, dict) else None
-
-
-def record_from_json(resource_type: str, data: bytes) -> Record:
-    fields = orjson.loads(data)
-    for name in ("patient", "performer", "actor"):
-        if name in fields:
-            fields[name] = _person(fields[name])
-    return _TYPES[resource_type](**fields)
+    kind: ClassVar[str] = "appointment-response"
+    resource_type: ClassVar[str] = "AppointmentResponse"

@@ -18,33 +18,19 @@ current version and writing the next can never race. Rules:
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from dataclasses import dataclass
 
-from gateway.bookings.records import (
-    AppointmentRecord,
-    AppointmentResponseRecord,
-    PersonRef,
-    record_from_json,
-    record_to_json,
-)
+from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord, PersonRef
 from gateway.domain.booking import Booking, BookingAction, BookingEvent
 from gateway.errors import Conflict, Unprocessable
 from gateway.identifiers import IdentifierKind
 from gateway.mappings import MappingSet
-from gateway.store.port import Stored, StoreSession, Token
+from gateway.recordstore import Outcome, RecordWriter
+from gateway.store.port import Stored, StoreSession
 
-__all__ = ["Outcome", "apply_event", "appointment_id", "appointment_tokens"]
+__all__ = ["Outcome", "apply_event", "appointment_id"]
 
 _IDS = uuid.UUID("6f1c1f7e-4a0e-5b8e-9a53-6e6f72646761")  # namespace of nordgate's resource ids
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    stored: Stored
-    created: bool
-    changed: bool
 
 
 def appointment_id(facility: str, booking_id: str) -> str:
@@ -53,37 +39,6 @@ def appointment_id(facility: str, booking_id: str) -> str:
 
 def _response_id(appointment: str) -> str:
     return str(uuid.uuid5(_IDS, f"appointment-response|{appointment}"))
-
-
-def _instant_token(iso: str) -> str:
-    # Search compares text; every date token is the UTC instant so that text order is time order.
-    return dt.datetime.fromisoformat(iso).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _identifier_tokens(name: str, system: str, value: str) -> list[Token]:
-    return [(name, f"{system}|{value}"), (f"{name}.value", value)]
-
-
-def appointment_tokens(record: AppointmentRecord, mappings: MappingSet) -> list[Token]:
-    tokens: list[Token] = [("status", record.status), ("facility", record.facility)]
-    tokens += _identifier_tokens("identifier", mappings.identifier_system(IdentifierKind.BOOKING_ID),
-                                 record.booking_id)
-    if record.patient is not None:
-        tokens += _identifier_tokens("patient.identifier",
-                                     mappings.identifier_system(IdentifierKind(record.patient.kind)),
-                                     record.patient.value)
-    if record.start is not None:
-        tokens.append(("date", _instant_token(record.start)))
-    return tokens
-
-
-def _response_tokens(record: AppointmentResponseRecord, mappings: MappingSet) -> list[Token]:
-    tokens: list[Token] = [("appointment", record.appointment_id)]
-    if record.actor is not None:
-        tokens += _identifier_tokens("patient.identifier",
-                                     mappings.identifier_system(IdentifierKind(record.actor.kind)),
-                                     record.actor.value)
-    return tokens
 
 
 def _person(kind: IdentifierKind, value: str, display: str | None) -> PersonRef:
@@ -126,34 +81,11 @@ def _record_from_booking(booking: Booking, base: AppointmentRecord | None, *, st
     )
 
 
-class _Writer:
-    def __init__(self, session: StoreSession, mappings: MappingSet) -> None:
-        self.session = session
-        self.mappings = mappings
-        self.outcomes: list[Outcome] = []
-
-    def current(self, id: str) -> tuple[Stored | None, AppointmentRecord | None]:
-        stored = self.session.get("Appointment", id)
-        if stored is None:
-            return None, None
-        record = record_from_json("Appointment", stored.record)
-        assert isinstance(record, AppointmentRecord)
+class _Writer(RecordWriter):
+    def current_appointment(self, id: str) -> tuple[Stored | None, AppointmentRecord | None]:
+        stored, record = self.current("Appointment", id)
+        assert record is None or isinstance(record, AppointmentRecord)
         return stored, record
-
-    def save(self, record: AppointmentRecord | AppointmentResponseRecord, stored: Stored | None,
-             previous: AppointmentRecord | AppointmentResponseRecord | None) -> None:
-        if stored is not None and previous == record:
-            self.outcomes.append(Outcome(stored, created=False, changed=False))
-            return
-        tokens = (appointment_tokens(record, self.mappings) if isinstance(record, AppointmentRecord)
-                  else _response_tokens(record, self.mappings))
-        new = self.session.put(record.resource_type, record.id, record_to_json(record), tokens)
-        self.outcomes.append(Outcome(new, created=stored is None, changed=True))
-
-    def save_response(self, record: AppointmentResponseRecord) -> None:
-        stored = self.session.get("AppointmentResponse", record.id)
-        previous = record_from_json("AppointmentResponse", stored.record) if stored else None
-        self.save(record, stored, previous)
 
 
 def _check_same_patient(booking: Booking, current: AppointmentRecord, location: str) -> None:
@@ -167,7 +99,7 @@ def _check_same_patient(booking: Booking, current: AppointmentRecord, location: 
 
 def _make(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
     assert booking.booking_id is not None
-    stored, current = writer.current(appointment_id(booking.facility.value, booking.booking_id))
+    stored, current = writer.current_appointment(appointment_id(booking.facility.value, booking.booking_id))
     if current is not None:
         _check_same_patient(booking, current, event.location)
     if booking.is_invitation:
@@ -208,7 +140,7 @@ def _answer_invitation(writer: _Writer, event: BookingEvent, booking: Booking, s
                        "the same invitation cannot be booked twice", location=event.location)
     writer.save(record, stored, current)
     by = "the citizen" if event.source == "1177" else f"the care unit ({event.source})"
-    writer.save_response(AppointmentResponseRecord(
+    writer.save_latest(AppointmentResponseRecord(
         id=_response_id(record.id), appointment_id=record.id, participant_status="accepted",
         start=record.start, end=record.end, actor=record.patient,
         comment=f"Answer to an open invitation, booked by {by}",
@@ -217,7 +149,7 @@ def _answer_invitation(writer: _Writer, event: BookingEvent, booking: Booking, s
 
 def _update(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
     assert booking.booking_id is not None
-    stored, current = writer.current(appointment_id(booking.facility.value, booking.booking_id))
+    stored, current = writer.current_appointment(appointment_id(booking.facility.value, booking.booking_id))
     if current is None:
         raise Unprocessable("BOOKING_UNKNOWN", f"no booking {booking.booking_id} at {booking.facility.value} "
                             "to reschedule; send its MakeBooking first", location=event.location)
@@ -236,12 +168,12 @@ def _update(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
 def _cancel(writer: _Writer, event: BookingEvent) -> None:
     cancellation = event.cancellation
     assert cancellation is not None
-    stored, current = writer.current(appointment_id(cancellation.facility.value, cancellation.booking_id))
+    stored, current = writer.current_appointment(appointment_id(cancellation.facility.value, cancellation.booking_id))
     if current is None or stored is None:
         raise Unprocessable("BOOKING_UNKNOWN", f"no booking {cancellation.booking_id} at "
                             f"{cancellation.facility.value} to cancel", location=event.location)
     if current.status == "cancelled":
-        writer.outcomes.append(Outcome(stored, created=False, changed=False))
+        writer.unchanged(stored)
         return
     writer.save(current.with_changes(status="cancelled", cancellation_source=event.source,
                                      cancellation_message=cancellation.message), stored, current)
@@ -252,14 +184,14 @@ def _snapshot(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
     (messages cross), so it never revives a cancelled booking nor reopens an answered invitation;
     the answer shows the booking as stored."""
     assert booking.booking_id is not None
-    stored, current = writer.current(appointment_id(booking.facility.value, booking.booking_id))
+    stored, current = writer.current_appointment(appointment_id(booking.facility.value, booking.booking_id))
     invitation = booking.is_invitation and booking.start is None
     if current is not None and stored is not None:
         _check_same_patient(booking, current, event.location)
         stale = current.status == "cancelled" or (invitation and current.was_invitation
                                                    and current.status == "booked")
         if stale:
-            writer.outcomes.append(Outcome(stored, created=False, changed=False))
+            writer.unchanged(stored)
             return
         if current.was_invitation and current.status == "proposed" and not invitation:
             _answer_invitation(writer, event, booking, stored, current)

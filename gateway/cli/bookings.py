@@ -62,6 +62,11 @@ def map_messages(files: list[Path], *, given: list[Path], source: str, fhir_vers
     return {"resourceType": "Bundle", "type": "collection", "entry": list(entries.values())}
 
 
+def _event_name(event: Any) -> str:
+    action = getattr(event, "action", None)
+    return str(getattr(action, "value", action)) if action is not None else type(event).__name__
+
+
 def register(app: typer.Typer) -> None:
     @app.command("map")
     def map_command(
@@ -90,18 +95,18 @@ def register(app: typer.Typer) -> None:
 
         Checks what one message can show (well-formed, safe, contract rules, identifiers, times);
         rules that need stored state (unknown booking, invitation already booked) show on push."""
-        from gateway.formats import parse_booking_message  # noqa: PLC0415
+        from gateway.formats import parse_message  # noqa: PLC0415
 
         failures = 0
         for path in files:
             try:
-                events = parse_booking_message(path.read_bytes(), source=source)
+                events = parse_message(path.read_bytes(), source=source)
             except NordgateError as error:
                 failures += 1
                 where = f" at {error.location}" if error.location else ""
                 typer.echo(f"{path}: INVALID {error.code}: {error.message}{where}")
                 continue
-            kinds = ", ".join(sorted({event.action.value for event in events})) or "no bookings"
+            kinds = ", ".join(sorted({_event_name(event) for event in events})) or "no bookings"
             typer.echo(f"{path}: ok ({len(events)} booking event(s): {kinds})")
         if failures:
             raise typer.Exit(1)

@@ -1,0 +1,31 @@
+"""Which handler applies each kind of canonical event to the store (one explicit table)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from gateway.mappings import MappingSet
+from gateway.recordstore import Outcome
+from gateway.store.port import StoreSession
+
+__all__ = ["Handler", "apply_event"]
+
+Handler = Callable[[StoreSession, Any, MappingSet], list[Outcome]]
+
+
+@functools.cache
+def _handlers() -> dict[type, Handler]:
+    from gateway.bookings.service import apply_event as apply_booking_event  # noqa: PLC0415
+    from gateway.domain.booking import BookingEvent  # noqa: PLC0415
+
+    return {BookingEvent: apply_booking_event}
+
+
+def apply_event(session: StoreSession, event: Any, mappings: MappingSet) -> list[Outcome]:
+    try:
+        handler = _handlers()[type(event)]
+    except KeyError:
+        raise TypeError(f"no handler for {type(event).__name__}") from None
+    return handler(session, event, mappings)

@@ -1,0 +1,59 @@
+"""Every kind of stored record, with how it is rendered to FHIR and which search tokens it has.
+
+One explicit table (no registration at import time): a new kind of record is added here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.fhir.common import FhirVersion, Meta
+from gateway.mappings import MappingSet
+from gateway.records import decode_record
+from gateway.store.port import Stored, Token
+
+__all__ = ["Kind", "decode_stored", "kind_of", "kinds", "render_stored"]
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    record: type
+    render: Callable[[Any, Meta | None, MappingSet, FhirVersion], JSON]
+    tokens: Callable[[Any, MappingSet], list[Token]]
+
+
+@functools.cache
+def kinds() -> dict[str, Kind]:
+    # Imported here so that the modules behind each kind may themselves use this table.
+    from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord  # noqa: PLC0415
+    from gateway.bookings.tokens import appointment_response_tokens, appointment_tokens  # noqa: PLC0415
+    from gateway.fhir.appointment import render_appointment, render_appointment_response  # noqa: PLC0415
+
+    table = [
+        Kind(AppointmentRecord, render_appointment, appointment_tokens),
+        Kind(AppointmentResponseRecord, render_appointment_response, appointment_response_tokens),
+    ]
+    return {kind.record.kind: kind for kind in table}  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _classes() -> dict[str, type]:
+    return {name: kind.record for name, kind in kinds().items()}
+
+
+def kind_of(record: Any) -> Kind:
+    return kinds()[record.kind]
+
+
+def decode_stored(stored: Stored) -> Any:
+    return decode_record(stored.record, _classes())
+
+
+def render_stored(stored: Stored, mappings: MappingSet, version: FhirVersion) -> JSON:
+    record = decode_stored(stored)
+    return kind_of(record).render(record, Meta(stored.version_id, stored.last_updated), mappings, version)
