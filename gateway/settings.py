@@ -36,6 +36,35 @@ class Settings(BaseSettings):
     group_commit_max: int = Field(default=256, ge=1, le=10_000)
     default_source: str = Field(default="pas", description="sending system when a push names none")
 
+    # --- settlement (HELFO) side: see gateway/settlement/wiring.py for how these become objects
+    max_settlement_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="POST /settlements body limit")
+    processing_status: Literal["P", "D", "T"] = Field(default="P", description="MsgInfo/ProcessingStatus")
+    ar_endpoint: str | None = Field(default=None, description="NHN address register SOAP URL")
+    ar_data_dir: Path | None = Field(default=None, description="stand-in AR JSON folder, used in-process")
+    ar_username: str | None = None
+    ar_password_file: Path | None = Field(default=None, description="file holding the AR password")
+    ar_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    ar_cache_ttl_s: float = Field(default=3600.0, ge=0)
+    signing_trust_anchors: Path | None = Field(default=None, description="PEM file of trusted signing CAs")
+    enterprise_p12: Path | None = Field(default=None, description="PKCS#12 of the enterprise certificate")
+    enterprise_password_env: str | None = Field(default=None, description="NAME of the env var with its password")
+    enterprise_password_file: Path | None = Field(default=None, description="file holding its password")
+    card_pkcs11_module: Path | None = Field(default=None, description="PKCS#11 module of the smart card")
+    card_token_label: str | None = None
+    card_key_label: str | None = None
+    card_pin_env: str | None = Field(default=None, description="NAME of the env var with the card PIN")
+    card_pin_file: Path | None = Field(default=None, description="file holding the card PIN")
+    transport: Literal["directory", "http"] = Field(default="directory", description="delivery transport")
+    drop_dir: Path = Field(default=Path("outbox-drop"), description="directory transport: <her-id>/<msg-id>.xml")
+    transport_url: str | None = Field(default=None, description="http transport: URL messages are POSTed to")
+    transport_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    outbox_worker: bool = Field(default=True, description="run the delivery worker in this process")
+    outbox_poll_s: float = Field(default=1.0, gt=0, le=60)
+    outbox_lease_s: float = Field(default=120.0, gt=0, description="a claim expires after this (crash safety)")
+    outbox_max_attempts: int = Field(default=10, ge=1, le=1000)
+    outbox_backoff_base_s: float = Field(default=2.0, gt=0)
+    outbox_backoff_max_s: float = Field(default=900.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from gateway.api.outcome import install_error_handlers
 from gateway.api.routes_bookings import router as bookings_router
 from gateway.api.routes_fhir import router as fhir_router
+from gateway.api.routes_settlements import router as settlements_router
 from gateway.api.runtime import Runtime, build_runtime, software_version
 from gateway.settings import Settings
 
@@ -24,16 +25,25 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if runtime is None:
-            built.close()
+        # The outbox worker runs while the app serves; a caller's runtime keeps its own lifetime.
+        worker = built.outbox if settings.outbox_worker else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            if runtime is None:
+                built.close()
 
     app = FastAPI(title="nordgate", version=software_version(), lifespan=lifespan,
-                  description="Nordic health-care integration gateway: bookings in, FHIR out.")
+                  description="Nordic health-care integration gateway: bookings in, FHIR out; HELFO settlements out.")
     app.state.runtime = built
     install_error_handlers(app)
     app.include_router(bookings_router)
     app.include_router(fhir_router)
+    app.include_router(settlements_router)
 
     @app.get("/healthz", summary="The process is up")
     def healthz() -> JSONResponse:

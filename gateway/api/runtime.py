@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,8 +11,11 @@ from gateway.errors import ConfigurationError
 from gateway.fhir.common import FhirVersion
 from gateway.formats import XmlLimits
 from gateway.mappings import MappingSet, load_mappings
+from gateway.outbox.worker import OutboxWorker, RetryPolicy
 from gateway.resources import mappings_dir
 from gateway.settings import Settings
+from gateway.settlement.service import SettlementService
+from gateway.settlement.store import SQLiteSettlementStore
 from gateway.store.group_commit import GroupCommitWriter
 from gateway.store.sqlite import SQLiteStore
 
@@ -38,10 +41,22 @@ class Runtime:
     zone: ZoneInfo
     default_version: FhirVersion
     sources: frozenset[str]
+    settlements: SettlementService | None = None
+    outbox: OutboxWorker | None = None
+    #: What else must be closed at shutdown (register client, signers, transport), in order.
+    closables: list[object] = field(default_factory=list)
 
     def close(self) -> None:
+        if self.outbox is not None:
+            self.outbox.stop()
         self.writer.close()
         self.store.close()
+        if self.settlements is not None:
+            self.settlements.store.close()
+        for item in self.closables:
+            close = getattr(item, "close", None)
+            if callable(close):
+                close()
 
 
 def load_checked_mappings(settings: Settings) -> MappingSet:
@@ -61,8 +76,38 @@ def build_runtime(settings: Settings) -> Runtime:
     store = SQLiteStore(settings.sqlite_path)
     ingest = BookingIngest(store, mappings, base_url=settings.base_url,
                            limits=XmlLimits(settings.max_body_bytes, settings.max_xml_depth))
-    return Runtime(settings, mappings, store, ingest, GroupCommitWriter(store, max_batch=settings.group_commit_max),
-                   zone, FhirVersion(settings.fhir_version), sources)
+    runtime = Runtime(settings, mappings, store, ingest,
+                      GroupCommitWriter(store, max_batch=settings.group_commit_max),
+                      zone, FhirVersion(settings.fhir_version), sources)
+    try:
+        _build_settlement_side(runtime)
+    except BaseException:
+        runtime.close()
+        raise
+    return runtime
+
+
+def _build_settlement_side(runtime: Runtime) -> None:
+    """Settlement store, address register, signers, transport and the (not yet started) outbox worker."""
+    from gateway.settlement.wiring import build_register, build_signers, build_transport  # noqa: PLC0415
+
+    settings = runtime.settings
+    settlement_store = SQLiteSettlementStore(settings.sqlite_path)
+    runtime.settlements = SettlementService(settlement_store, register=None, signers={})
+    register, client = build_register(settings)
+    runtime.closables.append(client)
+    signers = build_signers(settings)
+    runtime.closables.extend(signers.values())
+    transport = build_transport(settings)
+    runtime.closables.append(transport)
+    worker = OutboxWorker(settlement_store, transport, poll_s=settings.outbox_poll_s, lease_s=settings.outbox_lease_s,
+                          policy=RetryPolicy(settings.outbox_max_attempts, settings.outbox_backoff_base_s,
+                                             settings.outbox_backoff_max_s))
+    runtime.outbox = worker
+    runtime.settlements = SettlementService(
+        settlement_store, register=register, signers=signers, reference_dir=settings.reference_dir,
+        processing_status=settings.processing_status, max_batch_bytes=settings.max_settlement_bytes,
+        max_apprec_bytes=settings.max_body_bytes, on_queued=worker.wake)
 
 
 def _source_codes(mappings: MappingSet) -> list[str]:

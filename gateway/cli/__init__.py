@@ -13,6 +13,7 @@ __all__ = ["build_app", "main"]
 _COMMAND_MODULES = (
     "gateway.cli.bookings",
     "gateway.cli.ar",
+    "gateway.cli.settlement",
     "gateway.cli.signing",
 )
 

@@ -1,0 +1,14 @@
+"""Delivery transports of signed settlement messages; each implements
+:class:`~adapters.outbound.ports.Transport` and is idempotent per message id.
+
+- :class:`DirectoryTransport`: drops ``<receiver-her-id>/<msg-id>.xml`` in a folder (the default; a
+  file-based hand-over to an ebXML/AMQP sender, and the transport of tests and demos);
+- :class:`HttpTransport`: POSTs the message with ``X-Message-Id``.
+"""
+
+from __future__ import annotations
+
+from adapters.outbound.transport.directory import DirectoryTransport
+from adapters.outbound.transport.http import HttpTransport
+
+__all__ = ["DirectoryTransport", "HttpTransport"]

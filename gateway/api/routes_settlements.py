@@ -1,0 +1,91 @@
+"""HELFO settlements over HTTP.
+
+- ``POST /settlements`` (application/json batch): 202 ``{"id", "state", "status_url"}`` with a
+  ``Location`` header once the signed message and its outbox row are on disk. 400/413/415 for an
+  unreadable body, 422 for a batch or certificate the rules refuse, 503 when the address register
+  is down or the gateway has no signer of the kind the batch needs (``SIGNER_NOT_CONFIGURED``). A
+  batch refused as a whole (``BATCH_EMPTY``, ``BATCH_REFUSED_ALL_OR_NOTHING``) is stored as
+  ``refused``: the 422 OperationOutcome lists every finding and its ``Location`` header names the
+  stored settlement, where each bill's verdict can be read.
+- ``GET /settlements/{id}``: state, timestamps, msg id, each bill's verdict, totals, delivery
+  attempts and last error, AppRec outcome.
+- ``GET /settlements/{id}/message``: the signed MsgHead exactly as stored and sent.
+- ``POST /apprec`` (application/xml AppRec 1.0): the receiver's receipt, matched by OriginalMsgId.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from gateway.api.media import XML_TYPES, require_media_type
+from gateway.api.outcome import outcome_response
+from gateway.api.routes_bookings import read_limited_body
+from gateway.api.runtime import Runtime
+from gateway.errors import Issue, TransientError
+from gateway.settlement.service import BatchRefused, SettlementService
+from gateway.settlement.view import settlement_json
+
+__all__ = ["router"]
+
+router = APIRouter()
+JSON_TYPES = ("application/json",)
+
+
+def _service(request: Request) -> tuple[Runtime, SettlementService]:
+    runtime: Runtime = request.app.state.runtime
+    if runtime.settlements is None:
+        raise TransientError("SETTLEMENTS_NOT_CONFIGURED", "this gateway runs without the settlement service")
+    return runtime, runtime.settlements
+
+
+def _status_url(request: Request, settlement_id: str) -> str:
+    return str(request.url_for("get_settlement", settlement_id=settlement_id))
+
+
+@router.post("/settlements", status_code=202, summary="Submit a batch of bill cards for HELFO settlement",
+             responses={202: {"description": "accepted: signed and queued for delivery"},
+                        400: {"description": "unreadable"}, 413: {"description": "too large"},
+                        415: {"description": "not JSON"}, 422: {"description": "refused"},
+                        503: {"description": "AR down or signer not configured"}})
+async def submit_settlement(request: Request) -> Response:
+    runtime, service = _service(request)
+    require_media_type(request.headers.get("content-type"), JSON_TYPES)
+    body = await read_limited_body(request, runtime.settings.max_settlement_bytes)
+    try:
+        record = await run_in_threadpool(service.submit, body)
+    except BatchRefused as refused:
+        location = _status_url(request, refused.settlement_id or "")
+        note = Issue("SETTLEMENT_STORED", f"the refused batch is stored with its verdicts at {location}")
+        response = outcome_response(refused.http_status, refused.code, refused.message,
+                                    issues=[*refused.issues, note])
+        response.headers["location"] = location
+        return response
+    status_url = _status_url(request, record.id)
+    return JSONResponse({"id": record.id, "state": record.state.value, "status_url": status_url,
+                         "msgId": record.msg_id}, status_code=202, headers={"location": status_url})
+
+
+@router.get("/settlements/{settlement_id}", name="get_settlement", summary="A settlement's state and verdicts")
+def get_settlement(settlement_id: str, request: Request) -> JSONResponse:
+    _, service = _service(request)
+    return JSONResponse(settlement_json(service.status(settlement_id)))
+
+
+@router.get("/settlements/{settlement_id}/message", summary="The signed message exactly as sent")
+def get_settlement_message(settlement_id: str, request: Request) -> Response:
+    _, service = _service(request)
+    return Response(service.message(settlement_id), media_type="application/xml")
+
+
+@router.post("/apprec", summary="Record the receiver's AppRec 1.0 for a sent settlement",
+             responses={200: {"description": "recorded (or the same outcome again)"},
+                        409: {"description": "a different outcome is already recorded"},
+                        422: {"description": "unknown OriginalMsgId"}})
+async def post_apprec(request: Request) -> JSONResponse:
+    runtime, service = _service(request)
+    require_media_type(request.headers.get("content-type"), XML_TYPES)
+    body = await read_limited_body(request, runtime.settings.max_body_bytes)
+    record = await run_in_threadpool(service.record_apprec, body)
+    return JSONResponse(settlement_json(record))

@@ -1,0 +1,219 @@
+"""``nordgate settle``: a settlement batch in, the signed HELFO message out, without a server.
+
+The signed MsgHead goes to ``--out FILE`` (written atomically) or, without ``--out``, to stdout, so
+it can be piped; everything meant for a person (progress for large batches, the per-bill summary
+table, errors) goes to stderr, so stdout holds the message and nothing else.
+
+Exit codes: 0 a message was written; 1 the batch was refused (the rules refused it as a whole, a
+value in it is invalid, its sender or receiver is unknown or inactive in the AR, or the message
+breaks its schema); 2 unreadable input or configuration (no such file, not JSON, wrong signer
+options or secret, certificate that may not sign, AR unreachable).
+
+Passwords and PINs are never taken as option values (they would show in the process list): only the
+NAME of an environment variable or a file holding them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Final
+
+import typer
+
+from gateway.errors import MalformedInput, NordgateError, PayloadTooLarge, SenderError, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from adapters.outbound.ports import Signer
+    from gateway.settlement.model import BillVerdict
+
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_REFUSED", "register"]
+
+EXIT_OK: Final = 0
+EXIT_REFUSED: Final = 1
+EXIT_INVALID: Final = 2
+#: Batches at least this large (bytes) get a progress bar; smaller ones are done before it would show.
+_LARGE_BATCH: Final = 256 * 1024
+#: Up to this many bills every bill gets a row; above, only refused and dropped bills do.
+_ALL_ROWS: Final = 100
+_STEPS: Final = ("reading", "rules", "address register", "certificate", "building", "schema", "signing", "writing")
+
+
+def _exit_code(error: NordgateError) -> int:
+    unreadable = (MalformedInput, PayloadTooLarge, UnsupportedMediaType)
+    return EXIT_REFUSED if isinstance(error, SenderError) and not isinstance(error, unreadable) else EXIT_INVALID
+
+
+def _report(console: Console, error: NordgateError) -> None:
+    console.print(f"nordgate settle: {error.code}: {error.message}", markup=False, highlight=False)
+    for issue in error.issues[:50]:
+        where = f" at {issue.location}" if issue.location else ""
+        console.print(f"  {issue.code}: {issue.message}{where}", markup=False, highlight=False)
+
+
+def _summary(console: Console, verdicts: Sequence[BillVerdict], title: str) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title=title, title_justify="left")
+    for column in ("#", "bill", "guid", "verdict", "code", "refund / reason"):
+        table.add_column(column, overflow="fold")
+    shown = verdicts if len(verdicts) <= _ALL_ROWS else [v for v in verdicts if v.verdict.value != "included"]
+    for verdict in shown:
+        detail = str(verdict.refund) if verdict.refund is not None else (verdict.reason or "")
+        table.add_row((verdict.location or "").rsplit("/", 1)[-1], verdict.bill_number, verdict.guid,
+                      verdict.verdict.value, verdict.code or "", detail)
+    console.print(table)
+    counts = {name: sum(1 for v in verdicts if v.verdict.value == name) for name in ("included", "refused", "dropped")}
+    hidden = "" if len(shown) == len(verdicts) else f" (the {counts['included']} included bills are not listed)"
+    console.print(f"{counts['included']} included, {counts['refused']} refused, {counts['dropped']} dropped{hidden}",
+                  markup=False, highlight=False)
+
+
+def _signer(kind: str, *, p12: Path | None, password_env: str | None, password_file: Path | None,
+            pkcs11_module: Path | None, token_label: str | None, key_label: str | None, pin_env: str | None,
+            pin_file: Path | None, trust: list[Path]) -> Signer:
+    from gateway.errors import ConfigurationError  # noqa: PLC0415
+    from gateway.settlement.wiring import load_trust_anchors  # noqa: PLC0415
+
+    if not trust:
+        raise ConfigurationError("SIGNING_TRUST_MISSING", "give the trust anchors with --trust PEM")
+    anchors = [cert for path in trust for cert in load_trust_anchors(path)]
+    if kind == "enterprise":
+        if p12 is None:
+            raise ConfigurationError("SETTINGS_INVALID", "--signer enterprise needs --p12 FILE")
+        from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner  # noqa: PLC0415
+
+        return EnterpriseCertificateSigner(p12, password_env=password_env, password_file=password_file,
+                                           trust_anchors=anchors)
+    if pkcs11_module is None or not token_label:
+        raise ConfigurationError("SETTINGS_INVALID", "--signer card needs --pkcs11-module PATH and --token-label")
+    from adapters.outbound.signing.smartcard import SmartCardSigner  # noqa: PLC0415
+
+    return SmartCardSigner(pkcs11_module, token_label=token_label, key_label=key_label, pin_env=pin_env,
+                           pin_file=pin_file, trust_anchors=anchors)
+
+
+def _write(out: Path | None, data: bytes) -> None:
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent or Path("."))
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("settle")
+    def settle_command(  # noqa: PLR0917 - typer maps parameters to options
+        batch_file: Annotated[Path, typer.Argument(metavar="BATCH.json", help="settlement batch (JSON)")],
+        signer: Annotated[str, typer.Option("--signer", help="enterprise (PKCS#12) or card (PKCS#11)")],
+        trust: Annotated[list[Path], typer.Option("--trust", help="PEM file of trust anchors (repeatable)")],
+        p12: Annotated[Path | None, typer.Option("--p12", help="PKCS#12 file of the enterprise certificate")] = None,
+        password_env: Annotated[str | None, typer.Option("--password-env", help="NAME of the env var with the "
+                                                         "PKCS#12 password")] = None,
+        password_file: Annotated[Path | None, typer.Option("--password-file", help="file with the PKCS#12 "
+                                                           "password")] = None,
+        pkcs11_module: Annotated[Path | None, typer.Option("--pkcs11-module", help="PKCS#11 module")] = None,
+        token_label: Annotated[str | None, typer.Option("--token-label", help="smart-card token label")] = None,
+        key_label: Annotated[str | None, typer.Option("--key-label", help="key label on the card")] = None,
+        pin_env: Annotated[str | None, typer.Option("--pin-env", help="NAME of the env var with the PIN")] = None,
+        pin_file: Annotated[Path | None, typer.Option("--pin-file", help="file with the PIN")] = None,
+        ar: Annotated[str | None, typer.Option("--ar", help="address register SOAP URL")] = None,
+        ar_data: Annotated[Path | None, typer.Option("--ar-data", help="stand-in AR JSON folder, in-process")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="write the signed message here (default: "
+                                                 "stdout)")] = None,
+        at: Annotated[str | None, typer.Option("--at", help="signing time, ISO 8601 (Norwegian time without "
+                                               "an offset); default now")] = None,
+        reference_dir: Annotated[Path | None, typer.Option("--reference-dir", help="folder of the official "
+                                                           "MsgHead XSD, to validate against it too")] = None,
+    ) -> None:
+        """Check, sign and write the HELFO settlement message of a batch (exit 0 written, 1 refused, 2 invalid)."""
+        import datetime as dt  # noqa: PLC0415
+
+        from rich.console import Console  # noqa: PLC0415
+        from rich.progress import Progress  # noqa: PLC0415
+
+        from adapters.outbound.signing.verify import parse_time  # noqa: PLC0415
+        from gateway.errors import ConfigurationError, Unprocessable  # noqa: PLC0415
+        from gateway.settlement.batch import parse_batch  # noqa: PLC0415
+        from gateway.settlement.compose import REFUSAL_CODES, compose_signed, verdicts_of_refusal  # noqa: PLC0415
+        from gateway.settlement.rules import check  # noqa: PLC0415
+        from gateway.settlement.wiring import in_process_register  # noqa: PLC0415
+
+        console = Console(stderr=True)
+        if signer not in ("enterprise", "card"):
+            raise typer.BadParameter("use enterprise or card", param_hint="--signer")
+        try:
+            data = batch_file.read_bytes()
+        except OSError as exc:
+            console.print(f"nordgate settle: cannot read {batch_file}: {exc.strerror}", markup=False)
+            raise typer.Exit(EXIT_INVALID) from None
+        closables: list[object] = []
+        progress = Progress(console=console, transient=True, disable=len(data) < _LARGE_BATCH)
+        try:
+            with progress:
+                task = progress.add_task("reading", total=len(_STEPS))
+
+                def step(name: str) -> None:
+                    progress.update(task, description=name, completed=_STEPS.index(name))
+
+                batch = parse_batch(data)
+                step("rules")
+                try:
+                    plan = check(batch)
+                except Unprocessable as refusal:
+                    if refusal.code not in REFUSAL_CODES:
+                        raise
+                    progress.stop()
+                    _summary(console, verdicts_of_refusal(batch, refusal), f"{batch_file.name}: refused")
+                    _report(console, refusal)
+                    raise typer.Exit(EXIT_REFUSED) from None
+                moment = parse_time(at) if at is not None else dt.datetime.now(dt.UTC)
+                if (ar is None) == (ar_data is None):
+                    raise ConfigurationError("SETTINGS_INVALID", "give exactly one of --ar URL or --ar-data DIR")
+                if ar_data is not None:
+                    client = in_process_register(ar_data)
+                else:
+                    from adapters.outbound.address_register import AddressRegisterClient  # noqa: PLC0415
+
+                    client = AddressRegisterClient.create(str(ar))
+                closables.append(client)
+                chosen = _signer(signer, p12=p12, password_env=password_env, password_file=password_file,
+                                 pkcs11_module=pkcs11_module, token_label=token_label, key_label=key_label,
+                                 pin_env=pin_env, pin_file=pin_file, trust=trust)
+                closables.append(chosen)
+                signed = compose_signed(plan, register=client, signers={chosen.kind: chosen}, at=moment,
+                                        reference_dir=reference_dir, step=step)
+                step("writing")
+                _write(out, signed.xml)
+        except NordgateError as error:
+            progress.stop()
+            _report(console, error)
+            raise typer.Exit(_exit_code(error)) from None
+        except ValueError as exc:  # --at that is not a time
+            console.print(f"nordgate settle: --at: {exc}", markup=False)
+            raise typer.Exit(EXIT_INVALID) from None
+        except OSError as exc:
+            console.print(f"nordgate settle: cannot write {out}: {exc.strerror}", markup=False)
+            raise typer.Exit(EXIT_INVALID) from None
+        finally:
+            for item in closables:
+                close = getattr(item, "close", None)
+                if callable(close):
+                    close()
+        _summary(console, plan.verdicts, f"{batch_file.name}: MsgId {signed.msg_id} → HER-id {signed.receiver_her_id}")
+        console.print(f"total claimed {plan.totals.sum_claimed} NOK for {plan.totals.bill_count} bill(s); "
+                      f"message written to {out or 'stdout'}", markup=False, highlight=False)

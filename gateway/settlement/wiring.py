@@ -1,0 +1,109 @@
+"""Settings → the objects the settlement side runs with: address register, signers, transport.
+
+Called at start-up (:func:`gateway.api.runtime.build_runtime`) and by ``nordgate settle``; every
+misconfiguration is a :class:`~gateway.errors.ConfigurationError` naming the setting, never a secret.
+Signers are optional: a gateway may hold an enterprise certificate, a smart card, both or neither;
+a batch needing a kind that is not configured gets 503 ``SIGNER_NOT_CONFIGURED``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from cryptography import x509
+
+from adapters.outbound.address_register import AddressRegisterClient, CachingAddressRegister
+from adapters.outbound.ports import AddressRegister, CertificateKind, Signer, Transport
+from gateway.errors import ConfigurationError
+from gateway.settings import Settings
+
+__all__ = ["build_register", "build_signers", "build_transport", "in_process_register", "load_trust_anchors"]
+
+_IN_PROCESS_ENDPOINT = "http://address-register.in-process/v1/AR"
+
+
+def in_process_register(data_dir: Path) -> AddressRegisterClient:
+    """The real AR client talking SOAP to the stand-in register's pure handler over an
+    ``httpx.MockTransport``: the stub's JSON files, no server, no second JSON reader."""
+    from adapters.outbound.address_register.stub_server import StubRegister  # noqa: PLC0415 - Starlette
+
+    stub = StubRegister.from_dir(data_dir)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        reply = stub.handle(request.content, request.headers.get("soapaction"))
+        return httpx.Response(reply.status, content=reply.body, headers={"content-type": reply.content_type})
+
+    return AddressRegisterClient.create(_IN_PROCESS_ENDPOINT, transport=httpx.MockTransport(handle))
+
+
+def build_register(settings: Settings) -> tuple[AddressRegister | None, AddressRegisterClient | None]:
+    """The cached register and the client under it (which the caller closes at shutdown)."""
+    if settings.ar_endpoint is not None and settings.ar_data_dir is not None:
+        raise ConfigurationError("SETTINGS_INVALID", "set NORDGATE_AR_ENDPOINT or NORDGATE_AR_DATA_DIR, not both")
+    if settings.ar_data_dir is not None:
+        client = in_process_register(settings.ar_data_dir)
+    elif settings.ar_endpoint is not None:
+        client = AddressRegisterClient.create(settings.ar_endpoint, timeout_s=settings.ar_timeout_s,
+                                              username=settings.ar_username, password_file=settings.ar_password_file)
+    else:
+        return None, None
+    return CachingAddressRegister(client, ttl_s=settings.ar_cache_ttl_s), client
+
+
+def load_trust_anchors(path: Path | None) -> list[x509.Certificate]:
+    if path is None:
+        raise ConfigurationError("SIGNING_TRUST_MISSING", "a signer is configured but no trust anchors "
+                                 "(NORDGATE_SIGNING_TRUST_ANCHORS, a PEM file)", location="signing_trust_anchors")
+    try:
+        return x509.load_pem_x509_certificates(path.read_bytes())
+    except OSError as exc:
+        raise ConfigurationError("SIGNING_TRUST_UNREADABLE", f"trust anchor file {path}: {exc.strerror}") from None
+    except ValueError:
+        raise ConfigurationError("SIGNING_TRUST_UNREADABLE", f"trust anchor file {path} holds no PEM "
+                                 "certificate") from None
+
+
+def _expect(signer: Signer, kind: CertificateKind, setting: str) -> Signer:
+    if signer.kind is not kind:
+        raise ConfigurationError("SIGNER_KIND_MISMATCH", f"{setting} holds a {signer.kind.value} certificate, "
+                                 f"expected {kind.value}", location=setting)
+    return signer
+
+
+def build_signers(settings: Settings) -> dict[CertificateKind, Signer]:
+    """The configured signers by kind; opening them here makes a wrong password or a missing card
+    stop start-up instead of the first settlement."""
+    signers: dict[CertificateKind, Signer] = {}
+    if settings.enterprise_p12 is None and settings.card_pkcs11_module is None:
+        return signers
+    anchors = load_trust_anchors(settings.signing_trust_anchors)
+    if settings.enterprise_p12 is not None:
+        from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner  # noqa: PLC0415
+
+        enterprise = EnterpriseCertificateSigner(settings.enterprise_p12, password_env=settings.enterprise_password_env,
+                                                 password_file=settings.enterprise_password_file,
+                                                 trust_anchors=anchors)
+        signers[CertificateKind.ENTERPRISE] = _expect(enterprise, CertificateKind.ENTERPRISE, "enterprise_p12")
+    if settings.card_pkcs11_module is not None:
+        if not settings.card_token_label:
+            raise ConfigurationError("SETTINGS_INVALID", "NORDGATE_CARD_TOKEN_LABEL is required with a PKCS#11 "
+                                     "module", location="card_token_label")
+        from adapters.outbound.signing.smartcard import SmartCardSigner  # noqa: PLC0415 - loads python-pkcs11
+
+        card = SmartCardSigner(settings.card_pkcs11_module, token_label=settings.card_token_label,
+                               pin_env=settings.card_pin_env, pin_file=settings.card_pin_file,
+                               key_label=settings.card_key_label, trust_anchors=anchors)
+        signers[CertificateKind.PERSONAL] = _expect(card, CertificateKind.PERSONAL, "card_pkcs11_module")
+    return signers
+
+
+def build_transport(settings: Settings) -> Transport:
+    from adapters.outbound.transport import DirectoryTransport, HttpTransport  # noqa: PLC0415
+
+    if settings.transport == "http":
+        if settings.transport_url is None:
+            raise ConfigurationError("SETTINGS_INVALID", "NORDGATE_TRANSPORT_URL is required with the http "
+                                     "transport", location="transport_url")
+        return HttpTransport(settings.transport_url, timeout_s=settings.transport_timeout_s)
+    return DirectoryTransport(settings.drop_dir)

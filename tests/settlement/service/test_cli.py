@@ -1,0 +1,76 @@
+"""``nordgate settle``: exit 0 with a verifiable signed message, 1 refused, 2 unreadable/config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.outbound.signing.verify import verify_msghead
+from gateway.cli import build_app
+from tests.settlement.service.helpers import (
+    AR_DATA,
+    CA_PEM,
+    ENTERPRISE_P12,
+    PASSWORD_FILE,
+    anchors,
+    batch,
+    bill,
+    to_bytes,
+)
+
+SIGNER = ["--signer", "enterprise", "--p12", str(ENTERPRISE_P12), "--password-file", str(PASSWORD_FILE),
+          "--trust", str(CA_PEM), "--ar-data", str(AR_DATA)]
+
+
+def run(*args: str) -> tuple[int, str, bytes]:
+    result = CliRunner().invoke(build_app(), list(args))
+    return result.exit_code, result.stderr, result.stdout_bytes
+
+
+def write(tmp_path: Path, doc: object) -> Path:
+    path = tmp_path / "batch.json"
+    path.write_bytes(to_bytes(doc) if isinstance(doc, dict) else bytes(doc))  # type: ignore[arg-type]
+    return path
+
+
+def test_writes_a_verifiable_message(tmp_path: Path) -> None:
+    out = tmp_path / "signed.xml"
+    code, err, _ = run("settle", str(write(tmp_path, batch())), *SIGNER, "--out", str(out), "--at", "2025-03-04T10:00")
+    assert code == 0, err
+    report = verify_msghead(out.read_bytes(), trust_anchors=anchors())
+    assert report.valid and report.checked_at is not None and report.checked_at.startswith("2025-03-04T10:00")
+    assert "2 included, 0 refused, 0 dropped" in err
+
+
+def test_without_out_the_message_goes_to_stdout(tmp_path: Path) -> None:
+    code, err, out = run("settle", str(write(tmp_path, batch())), *SIGNER)
+    assert code == 0, err
+    assert out.startswith(b"<?xml") and verify_msghead(out, trust_anchors=anchors()).valid
+
+
+def test_a_refused_batch_exits_1_with_the_verdicts(tmp_path: Path) -> None:
+    bad = bill(2, patientSharePaid=True, exemptionCode="F")
+    code, err, out = run("settle", str(write(tmp_path, batch([bill(1), bad], allOrNothing=True))), *SIGNER)
+    assert code == 1 and out == b""
+    assert "BATCH_REFUSED_ALL_OR_NOTHING" in err and "BILL_SHARE_PAID_DESPITE_EXEMPTION" in err
+
+
+@pytest.mark.parametrize(("args", "what"), [
+    (["--signer", "card", "--pkcs11-module", "/nonexistent.so", "--token-label", "x", "--pin-env", "NO_PIN",
+      "--trust", str(CA_PEM), "--ar-data", str(AR_DATA)], "SIGNING_SECRET_MISSING"),
+    (["--signer", "enterprise", "--p12", str(ENTERPRISE_P12), "--password-env", "NORDGATE_TEST_NO_SUCH_VAR",
+      "--trust", str(CA_PEM), "--ar-data", str(AR_DATA)], "SIGNING_SECRET_MISSING"),
+    (["--signer", "enterprise", "--p12", str(ENTERPRISE_P12), "--password-file", str(PASSWORD_FILE),
+      "--trust", str(CA_PEM)], "--ar URL or --ar-data DIR"),
+])
+def test_configuration_problems_exit_2(tmp_path: Path, args: list[str], what: str) -> None:
+    code, err, _ = run("settle", str(write(tmp_path, batch())), *args)
+    assert code == 2 and what in err
+
+
+def test_unreadable_input_exits_2(tmp_path: Path) -> None:
+    assert run("settle", str(tmp_path / "missing.json"), *SIGNER)[0] == 2
+    code, err, _ = run("settle", str(write(tmp_path, b"{nope")), *SIGNER)
+    assert code == 2 and "nordgate settle: " in err
