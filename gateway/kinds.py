@@ -33,10 +33,16 @@ def kinds() -> dict[str, Kind]:
     from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord  # noqa: PLC0415
     from gateway.bookings.tokens import appointment_response_tokens, appointment_tokens  # noqa: PLC0415
     from gateway.fhir.appointment import render_appointment, render_appointment_response  # noqa: PLC0415
+    from gateway.fhir.encounter import render_encounter  # noqa: PLC0415
+    from gateway.fhir.group import render_group_session  # noqa: PLC0415
+    from gateway.groups.records import EncounterRecord, GroupSessionRecord  # noqa: PLC0415
+    from gateway.groups.tokens import encounter_tokens, group_session_tokens  # noqa: PLC0415
 
     table = [
         Kind(AppointmentRecord, render_appointment, appointment_tokens),
         Kind(AppointmentResponseRecord, render_appointment_response, appointment_response_tokens),
+        Kind(GroupSessionRecord, render_group_session, group_session_tokens),
+        Kind(EncounterRecord, render_encounter, encounter_tokens),
     ]
     return {kind.record.kind: kind for kind in table}  # type: ignore[attr-defined]
 

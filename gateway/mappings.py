@@ -62,6 +62,9 @@ class MappingSet:
     def translate(self, map_id: str, code: str) -> Translation | None:
         return self._map(map_id).by_code.get(code)
 
+    def has(self, map_id: str) -> bool:
+        return map_id in self._maps
+
     def source_system(self, map_id: str) -> str:
         return self._map(map_id).source_system
 
