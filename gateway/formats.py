@@ -31,4 +31,6 @@ def parse_booking_message(body: bytes, *, source: str, limits: XmlLimits | None 
 
 def parse_message(body: bytes, *, source: str, limits: XmlLimits | None = None) -> list[Any]:
     """Canonical events of any inbound format, chosen from the message itself."""
+    if body.lstrip()[:1] in (b"{", b"["):
+        raise Unprocessable("FORMAT_UNKNOWN", "no adapter takes JSON messages yet")
     return parse_booking_message(body, source=source, limits=limits)

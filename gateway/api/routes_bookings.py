@@ -8,6 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.api.media import XML_TYPES, fhir_version_from, require_media_type
+
+# Scheduling messages: XML (crm:scheduling, Elvis) and JSON (Norwegian group-appointment events).
+PUSH_TYPES = (*XML_TYPES, "application/json")
 from gateway.api.outcome import FHIR_JSON
 from gateway.api.runtime import Runtime
 from gateway.bookings.ingest import PushResult
@@ -55,16 +58,16 @@ def _source(request: Request, runtime: Runtime) -> str:
 )
 async def push_booking(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    require_media_type(request.headers.get("content-type"), XML_TYPES)
+    require_media_type(request.headers.get("content-type"), PUSH_TYPES)
     version = fhir_version_from(request.headers.get("accept"), request.query_params.get("_fhirVersion"),
                                 runtime.default_version)
     source = _source(request, runtime)
     body = await read_limited_body(request, runtime.settings.max_body_bytes)
     ingest = runtime.ingest
+    # No receipt look-up here: the unit of work checks the receipt first, inside the transaction,
+    # and a read on the event loop would only stall other requests.
     key = ingest.receipt_key(body, source, version)
-    replay = ingest.store.receipt(key)
-    if replay is None:
-        events = ingest.parse(body, source)
-        result: PushResult = await asyncio.wrap_future(runtime.writer.submit(ingest.work(key, events, version)))
-        replay = result.body
+    events = ingest.parse(body, source)
+    result: PushResult = await asyncio.wrap_future(runtime.writer.submit(ingest.work(key, events, version)))
+    replay = result.body
     return Response(replay, status_code=200, media_type=f"{FHIR_JSON}; fhirVersion={version.value}")

@@ -120,7 +120,7 @@ def test_open_invitation_answer_and_double_booking(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("headers,status,code", [
-    ({"Content-Type": "application/json"}, 415, "MEDIA_TYPE_UNSUPPORTED"),
+    ({"Content-Type": "text/plain"}, 415, "MEDIA_TYPE_UNSUPPORTED"),
     ({}, 415, "MEDIA_TYPE_UNSUPPORTED"),
     ({**XML, "X-Nordgate-Source": "somewhere"}, 400, "SOURCE_UNKNOWN"),
     ({**XML, "Accept": "application/fhir+json; fhirVersion=3.0"}, 400, "FHIR_VERSION_UNSUPPORTED"),
