@@ -8,9 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.api.media import XML_TYPES, fhir_version_from, require_media_type
-
-# Scheduling messages: XML (crm:scheduling, Elvis) and JSON (Norwegian group-appointment events).
-PUSH_TYPES = (*XML_TYPES, "application/json")
 from gateway.api.outcome import FHIR_JSON
 from gateway.api.runtime import Runtime
 from gateway.bookings.ingest import PushResult
@@ -19,6 +16,9 @@ from gateway.errors import MalformedInput, PayloadTooLarge
 __all__ = ["read_limited_body", "router"]
 
 router = APIRouter()
+
+# Scheduling messages: XML (crm:scheduling, Elvis) and JSON (Norwegian group-appointment events).
+PUSH_TYPES = (*XML_TYPES, "application/json")
 
 
 async def read_limited_body(request: Request, limit: int) -> bytes:
