@@ -15,7 +15,7 @@ from gateway.mappings import MappingSet
 from gateway.records import decode_record
 from gateway.store.port import Stored, Token
 
-__all__ = ["Kind", "decode_stored", "kind_of", "kinds", "render_stored"]
+__all__ = ["Kind", "decode_stored", "kind_of", "kinds", "render_record", "render_stored"]
 
 JSON = dict[str, Any]
 
@@ -35,14 +35,19 @@ def kinds() -> dict[str, Kind]:
     from gateway.fhir.appointment import render_appointment, render_appointment_response  # noqa: PLC0415
     from gateway.fhir.encounter import render_encounter  # noqa: PLC0415
     from gateway.fhir.group import render_group_session  # noqa: PLC0415
+    from gateway.fhir.schedule import render_schedule, render_slot  # noqa: PLC0415
     from gateway.groups.records import EncounterRecord, GroupSessionRecord  # noqa: PLC0415
     from gateway.groups.tokens import encounter_tokens, group_session_tokens  # noqa: PLC0415
+    from gateway.schedule.records import ScheduleRecord, SlotRecord  # noqa: PLC0415
+    from gateway.schedule.tokens import schedule_tokens, slot_tokens  # noqa: PLC0415
 
     table = [
         Kind(AppointmentRecord, render_appointment, appointment_tokens),
         Kind(AppointmentResponseRecord, render_appointment_response, appointment_response_tokens),
         Kind(GroupSessionRecord, render_group_session, group_session_tokens),
         Kind(EncounterRecord, render_encounter, encounter_tokens),
+        Kind(ScheduleRecord, render_schedule, schedule_tokens),
+        Kind(SlotRecord, render_slot, slot_tokens),
     ]
     return {kind.record.kind: kind for kind in table}  # type: ignore[attr-defined]
 
@@ -61,5 +66,9 @@ def decode_stored(stored: Stored) -> Any:
 
 
 def render_stored(stored: Stored, mappings: MappingSet, version: FhirVersion) -> JSON:
-    record = decode_stored(stored)
+    return render_record(decode_stored(stored), stored, mappings, version)
+
+
+def render_record(record: Any, stored: Stored, mappings: MappingSet, version: FhirVersion) -> JSON:
+    """Render a record already decoded (or just written) with the meta of its stored version."""
     return kind_of(record).render(record, Meta(stored.version_id, stored.last_updated), mappings, version)

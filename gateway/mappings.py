@@ -68,8 +68,9 @@ class MappingSet:
     def source_system(self, map_id: str) -> str:
         return self._map(map_id).source_system
 
-    def identifier_system(self, kind: IdentifierKind) -> str:
-        return self._systems[kind]
+    def identifier_system(self, kind: IdentifierKind | str) -> str:
+        # IdentifierKind is a StrEnum: its members and their plain string values are the same key.
+        return self._systems[kind]  # type: ignore[index]
 
     def concept_maps(self) -> list[Mapping[str, Any]]:
         return [index.resource for index in self._maps.values()]

@@ -40,7 +40,10 @@ class Record(Protocol):
 
 
 def encode_record(record: Record) -> bytes:
-    return orjson.dumps({"kind": record.kind, **dataclasses.asdict(record)})  # type: ignore[call-overload]
+    # orjson serialises dataclasses natively (ten times faster than dataclasses.asdict); the kind is
+    # spliced in front so that decoding knows the class.
+    body = orjson.dumps(record)
+    return b'{"kind":' + orjson.dumps(record.kind) + (b"," + body[1:] if len(body) > 2 else b"}")
 
 
 @functools.cache

@@ -18,6 +18,7 @@ class Outcome:
     stored: Stored
     created: bool
     changed: bool
+    record: Any = None  # the decoded record, when the writer had it (saves decoding it again)
 
 
 class RecordWriter:
@@ -34,16 +35,17 @@ class RecordWriter:
 
     def save(self, record: Any, stored: Stored | None, previous: Any) -> Stored:
         if stored is not None and previous == record:
-            self.unchanged(stored)
+            self.unchanged(stored, record)
             return stored
         tokens = kind_of(record).tokens(record, self.mappings)
-        new = self.session.put(record.resource_type, record.id, encode_record(record), tokens)
-        self.outcomes.append(Outcome(new, created=stored is None, changed=True))
+        new = self.session.put(record.resource_type, record.id, encode_record(record), tokens,
+                               previous_version=stored.version_id if stored is not None else 0)
+        self.outcomes.append(Outcome(new, created=stored is None, changed=True, record=record))
         return new
 
     def save_latest(self, record: Any) -> Stored:
         stored, previous = self.current(record.resource_type, record.id)
         return self.save(record, stored, previous)
 
-    def unchanged(self, stored: Stored) -> None:
-        self.outcomes.append(Outcome(stored, created=False, changed=False))
+    def unchanged(self, stored: Stored, record: Any = None) -> None:
+        self.outcomes.append(Outcome(stored, created=False, changed=False, record=record))

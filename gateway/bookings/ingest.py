@@ -18,7 +18,7 @@ import orjson
 from gateway.events import apply_event
 from gateway.fhir.common import FhirVersion
 from gateway.formats import XmlLimits, parse_message
-from gateway.kinds import render_stored
+from gateway.kinds import render_record, render_stored
 from gateway.mappings import MappingSet
 from gateway.recordstore import Outcome
 from gateway.store.port import Store, StoreSession
@@ -53,7 +53,8 @@ class BookingIngest:
         stored = outcome.stored
         return {
             "fullUrl": f"{self.base_url}/{stored.resource_type}/{stored.id}",
-            "resource": render_stored(stored, self.mappings, version),
+            "resource": render_record(outcome.record, stored, self.mappings, version)
+            if outcome.record is not None else render_stored(stored, self.mappings, version),
             "response": {
                 "status": "201 Created" if outcome.created else "200 OK",
                 "location": f"{stored.resource_type}/{stored.id}/_history/{stored.version_id}",
@@ -99,5 +100,5 @@ def _last_per_resource(outcomes: list[Outcome]) -> list[Outcome]:
         previous = latest.get(key)
         created = outcome.created or (previous.created if previous else False)
         changed = outcome.changed or (previous.changed if previous else False)
-        latest[key] = Outcome(outcome.stored, created=created, changed=changed)
+        latest[key] = Outcome(outcome.stored, created=created, changed=changed, record=outcome.record)
     return list(latest.values())

@@ -18,6 +18,7 @@ current version and writing the next can never race. Rules:
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord, PersonRef
@@ -33,6 +34,7 @@ __all__ = ["Outcome", "apply_event", "appointment_id"]
 _IDS = uuid.UUID("6f1c1f7e-4a0e-5b8e-9a53-6e6f72646761")  # namespace of nordgate's resource ids
 
 
+@functools.lru_cache(maxsize=4096)  # the same booking is looked up and built in one message
 def appointment_id(facility: str, booking_id: str) -> str:
     return str(uuid.uuid5(_IDS, f"crm-scheduling|{facility}|{booking_id}"))
 

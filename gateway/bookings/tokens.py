@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord
 from gateway.identifiers import IdentifierKind
@@ -12,6 +13,7 @@ from gateway.store.port import Token
 __all__ = ["appointment_response_tokens", "appointment_tokens", "identifier_tokens", "instant_token"]
 
 
+@functools.lru_cache(maxsize=4096)  # many bookings share their start times
 def instant_token(iso: str) -> str:
     # Search compares text; every date token is the UTC instant so that text order is time order.
     return dt.datetime.fromisoformat(iso).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -27,7 +29,7 @@ def appointment_tokens(record: AppointmentRecord, mappings: MappingSet) -> list[
                                  record.booking_id)
     if record.patient is not None:
         tokens += identifier_tokens("patient.identifier",
-                                     mappings.identifier_system(IdentifierKind(record.patient.kind)),
+                                     mappings.identifier_system(record.patient.kind),
                                      record.patient.value)
     if record.start is not None:
         tokens.append(("date", instant_token(record.start)))
@@ -38,6 +40,6 @@ def appointment_response_tokens(record: AppointmentResponseRecord, mappings: Map
     tokens: list[Token] = [("appointment", record.appointment_id)]
     if record.actor is not None:
         tokens += identifier_tokens("patient.identifier",
-                                     mappings.identifier_system(IdentifierKind(record.actor.kind)),
+                                     mappings.identifier_system(record.actor.kind),
                                      record.actor.value)
     return tokens

@@ -8,6 +8,7 @@ R4 and R5 differ here in: ``cancelationReason``/``cancellationReason``, ``reason
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord
@@ -67,7 +68,12 @@ def _participants(record: AppointmentRecord, mappings: MappingSet, version: Fhir
 def _minutes(record: AppointmentRecord) -> int | None:
     if not record.start or not record.end:
         return None
-    delta = dt.datetime.fromisoformat(record.end) - dt.datetime.fromisoformat(record.start)
+    return _duration(record.start, record.end)
+
+
+@functools.lru_cache(maxsize=4096)  # the same slots recur across bookings
+def _duration(start: str, end: str) -> int | None:
+    delta = dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)
     return int(delta.total_seconds() // 60) or None
 
 

@@ -38,12 +38,15 @@ class Meta:
         return {"versionId": str(self.version_id), "lastUpdated": self.last_updated}
 
 
+_EMPTY: tuple[object, ...] = (None, [], {}, "")
+
+
 def drop_empty(resource: JSON) -> JSON:
-    return {key: value for key, value in resource.items() if value not in (None, [], {}, "")}
+    return {key: value for key, value in resource.items() if value not in _EMPTY}
 
 
 def identifier(mappings: MappingSet, kind: IdentifierKind | str, value: str) -> JSON:
-    return {"system": mappings.identifier_system(IdentifierKind(kind)), "value": value}
+    return {"system": mappings.identifier_system(kind), "value": value}
 
 
 def person_reference(mappings: MappingSet, resource_type: str, person: PersonRef) -> JSON:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -23,9 +24,10 @@ _STOP = object()
 
 
 class GroupCommitWriter:
-    def __init__(self, store: Store, *, max_batch: int = 256) -> None:
+    def __init__(self, store: Store, *, max_batch: int = 256, coalesce_s: float = 0.001) -> None:
         self._store = store
         self._max_batch = max_batch
+        self._coalesce_s = coalesce_s
         self._queue: queue.SimpleQueue[tuple[Work, Future[Any]] | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="nordgate-group-commit", daemon=True)
         self._thread.start()
@@ -40,24 +42,32 @@ class GroupCommitWriter:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
+        busy = False
         while True:
             item = self._queue.get()
             if item is _STOP:
                 return
-            batch = [item]
-            stop = False
-            while len(batch) < self._max_batch:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is _STOP:
-                    stop = True
-                    break
-                batch.append(more)
-            self._commit(batch)  # type: ignore[arg-type]
+            batch, stop = self._gather(item, wait=busy)
+            self._commit(batch)
+            # Under concurrent load (the last batch was shared) it pays to wait a moment for more
+            # pushes to join the next fsync; a lone push is never delayed.
+            busy = len(batch) > 1
             if stop:
                 return
+
+    def _gather(self, first: object, *, wait: bool) -> tuple[list[tuple[Work, Future[Any]]], bool]:
+        batch: list[tuple[Work, Future[Any]]] = [first]  # type: ignore[list-item]
+        deadline = time.monotonic() + self._coalesce_s if wait else 0.0
+        while len(batch) < self._max_batch:
+            try:
+                remaining = deadline - time.monotonic()
+                more = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if more is _STOP:
+                return batch, True
+            batch.append(more)  # type: ignore[arg-type]
+        return batch, False
 
     def _commit(self, batch: list[tuple[Work, Future[Any]]]) -> None:
         try:

@@ -47,8 +47,12 @@ class SearchPage:
 class StoreSession(Protocol):
     def get(self, resource_type: str, id: str) -> Stored | None: ...
 
-    def put(self, resource_type: str, id: str, record: bytes, tokens: Sequence[Token]) -> Stored:
-        """Store a new version (1 when new) with the store's clock as lastUpdated."""
+    def put(self, resource_type: str, id: str, record: bytes, tokens: Sequence[Token], *,
+            previous_version: int | None = None) -> Stored:
+        """Store a new version (1 when new) with the store's clock as lastUpdated.
+
+        ``previous_version`` is the version the caller read in this transaction (0: none), which
+        spares the store reading it again."""
         ...
 
     def receipt(self, key: str) -> bytes | None: ...

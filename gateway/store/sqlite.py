@@ -32,9 +32,10 @@ CREATE TABLE IF NOT EXISTS resource_history (
     last_updated TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (resource_type, id, version_id));
 CREATE TABLE IF NOT EXISTS search_token (
     resource_type TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (resource_type, id, name, value));
+    PRIMARY KEY (resource_type, id, name, value)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS search_token_lookup ON search_token (resource_type, name, value);
-CREATE TABLE IF NOT EXISTS receipt (key TEXT PRIMARY KEY, response BLOB NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS receipt (key TEXT PRIMARY KEY, response BLOB NOT NULL, created TEXT NOT NULL)
+    WITHOUT ROWID;
 """
 _OPS = {"eq": "=", "ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
@@ -59,17 +60,21 @@ class _Session:
             (resource_type, id)).fetchone()
         return Stored(resource_type, id, row[0], row[1], row[2]) if row else None
 
-    def put(self, resource_type: str, id: str, record: bytes, tokens: Sequence[Token]) -> Stored:
-        current = self.get(resource_type, id)
-        version = 1 if current is None else current.version_id + 1
-        self._db.execute(
-            "INSERT INTO resource (resource_type, id, version_id, last_updated, record) VALUES (?,?,?,?,?) "
-            "ON CONFLICT (resource_type, id) DO UPDATE SET version_id=excluded.version_id, "
-            "last_updated=excluded.last_updated, record=excluded.record",
-            (resource_type, id, version, self._now, record))
+    def put(self, resource_type: str, id: str, record: bytes, tokens: Sequence[Token], *,
+            previous_version: int | None = None) -> Stored:
+        if previous_version is None:
+            current = self.get(resource_type, id)
+            previous_version = current.version_id if current is not None else 0
+        version = previous_version + 1
+        if version == 1:
+            self._db.execute("INSERT INTO resource VALUES (?,?,?,?,?)",
+                             (resource_type, id, version, self._now, record))
+        else:
+            self._db.execute("UPDATE resource SET version_id=?, last_updated=?, record=? "
+                             "WHERE resource_type=? AND id=?", (version, self._now, record, resource_type, id))
+            self._db.execute("DELETE FROM search_token WHERE resource_type=? AND id=?", (resource_type, id))
         self._db.execute("INSERT INTO resource_history VALUES (?,?,?,?,?)",
                          (resource_type, id, version, self._now, record))
-        self._db.execute("DELETE FROM search_token WHERE resource_type=? AND id=?", (resource_type, id))
         self._db.executemany("INSERT OR IGNORE INTO search_token VALUES (?,?,?,?)",
                              [(resource_type, id, name, value) for name, value in tokens])
         return Stored(resource_type, id, version, self._now, record)
@@ -123,14 +128,22 @@ class SQLiteStore:
             session = _Session(self._writer, utc_now_instant(self._clock))
             self._writer.execute("BEGIN IMMEDIATE")
             try:
-                for work in works:
-                    self._writer.execute("SAVEPOINT work")
+                if len(works) == 1:
+                    # Alone in its transaction, a failing unit rolls back the transaction itself.
                     try:
-                        results.append(work(session))
-                    except Exception as exc:  # one refused or broken piece must not sink the others
-                        self._writer.execute("ROLLBACK TO work")
-                        results.append(exc)
-                    self._writer.execute("RELEASE work")
+                        results.append(works[0](session))
+                    except Exception as exc:
+                        self._writer.execute("ROLLBACK")
+                        return [exc]
+                else:
+                    for work in works:
+                        self._writer.execute("SAVEPOINT work")
+                        try:
+                            results.append(work(session))
+                        except Exception as exc:  # one refused or broken piece must not sink the others
+                            self._writer.execute("ROLLBACK TO work")
+                            results.append(exc)
+                        self._writer.execute("RELEASE work")
                 self._writer.execute("COMMIT")
             except BaseException:
                 if self._writer.in_transaction:

@@ -7,10 +7,12 @@ Contract rules the XSD leaves optional are enforced here (the gateway keys booki
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 
-from adapters.inbound.crm_scheduling.elements import children, required_text, text
+from adapters.inbound.crm_scheduling.availability import available_timeslots_response
+from adapters.inbound.crm_scheduling.elements import Children, children, required_text, text
 from adapters.inbound.crm_scheduling.timeslot import hsa_id, read_person_name, read_timeslot, single_child
 from gateway.domain.booking import Booking, BookingAction, BookingEvent, Cancellation
 from gateway.errors import Unprocessable
@@ -51,7 +53,8 @@ def _require_patient(booking: Booking, *, path: str) -> None:
         )
 
 
-def make_booking(root: etree._Element, source: str, path: str) -> list[BookingEvent]:
+def make_booking(element: etree._Element, source: str, path: str) -> list[BookingEvent]:
+    root = Children(element)
     hsa_id(required_text(root, "healthcare_facility_med", path=path, why="MakeBooking names the booking unit"),
            location=f"{path}/healthcare_facility_med")
     slot_path = f"{path}/requestedTimeslot"
@@ -70,7 +73,8 @@ def make_booking(root: etree._Element, source: str, path: str) -> list[BookingEv
     return [BookingEvent(BookingAction.MAKE, source, booking=booking, location=slot_path)]
 
 
-def update_booking(root: etree._Element, source: str, path: str) -> list[BookingEvent]:
+def update_booking(element: etree._Element, source: str, path: str) -> list[BookingEvent]:
+    root = Children(element)
     slot_path = f"{path}/requestedTimeslot"
     slot = single_child(root, "requestedTimeslot", path=path, why="UpdateBooking moves one timeslot")
     info = next(iter(children(root, "subject_of_care_info")), None)
@@ -85,7 +89,8 @@ def update_booking(root: etree._Element, source: str, path: str) -> list[Booking
     return [BookingEvent(BookingAction.UPDATE, source, booking=booking, location=slot_path)]
 
 
-def cancel_booking(root: etree._Element, source: str, path: str) -> list[BookingEvent]:
+def cancel_booking(element: etree._Element, source: str, path: str) -> list[BookingEvent]:
+    root = Children(element)
     facility = required_text(root, "healthcare_facility", path=path, why="the unit owns the booking")
     booking_id = required_text(root, "bookingId", path=path, why="it names the booking to cancel")
     cancellation = Cancellation(
@@ -119,7 +124,9 @@ def subject_of_care_schedule_response(root: etree._Element, source: str, path: s
     return _snapshots(root, source, path, at_least_one=False)
 
 
-Reader = Callable[[etree._Element, str, str], list[BookingEvent]]
+# Readers return canonical events of more than one kind (bookings, available times);
+# gateway.events dispatches each by its type.
+Reader = Callable[[etree._Element, str, str], list[Any]]
 
 # Keyed by (contract, root element); the contract is the Responder namespace's middle part.
 MESSAGE_READERS: dict[tuple[str, str], Reader] = {
@@ -128,4 +135,5 @@ MESSAGE_READERS: dict[tuple[str, str], Reader] = {
     ("CancelBooking", "CancelBooking"): cancel_booking,
     ("GetBookingDetails", "GetBookingDetailsResponse"): booking_details_response,
     ("GetSubjectOfCareSchedule", "GetSubjectOfCareScheduleResponse"): subject_of_care_schedule_response,
+    ("GetAvailableTimeslots", "GetAvailableTimeslotsResponse"): available_timeslots_response,
 }

@@ -6,7 +6,7 @@ import re
 
 from lxml import etree
 
-from adapters.inbound.crm_scheduling.elements import boolean, child, required_text, text
+from adapters.inbound.crm_scheduling.elements import Children, Parent, boolean, child, required_text, text
 from adapters.inbound.crm_scheduling.times import parse_ts
 from gateway.domain.booking import Booking, LocalCode, PersonName
 from gateway.errors import Unprocessable
@@ -30,16 +30,17 @@ def hsa_id(value: str, *, location: str) -> Identifier:
 def read_person_name(info: etree._Element | None, *, path: str) -> PersonName | None:
     if info is None:
         return None
-    first = text(info, "firstName", path=path)
-    middle = text(info, "middleName", path=path)
-    last = text(info, "lastName", path=path)
+    names = Children(info)
+    first = text(names, "firstName", path=path)
+    middle = text(names, "middleName", path=path)
+    last = text(names, "lastName", path=path)
     given = tuple(part for part in (first, middle) if part)
     if not given and not last:
         return None
     return PersonName(given=given, family=last)
 
 
-def _local_code(slot: etree._Element, code_name: str, display_name: str, *, path: str) -> LocalCode | None:
+def _local_code(slot: Children, code_name: str, display_name: str, *, path: str) -> LocalCode | None:
     code = text(slot, code_name, path=path)
     display = text(slot, display_name, path=path)
     if code is None:
@@ -47,8 +48,9 @@ def _local_code(slot: etree._Element, code_name: str, display_name: str, *, path
     return LocalCode(code=code, display=display)
 
 
-def read_timeslot(slot: etree._Element, *, path: str, notification: str | None = None,
+def read_timeslot(element: etree._Element, *, path: str, notification: str | None = None,
                   patient_name: PersonName | None = None) -> Booking:
+    slot = Children(element)
     facility = required_text(slot, "healthcare_facility", path=path, why="the care unit owns every booking")
     performer = text(slot, "performer", path=path)
     subject = text(slot, "subject_of_care", path=path)
@@ -90,7 +92,7 @@ def read_timeslot(slot: etree._Element, *, path: str, notification: str | None =
     )
 
 
-def single_child(parent: etree._Element, name: str, *, path: str, why: str) -> etree._Element:
+def single_child(parent: Parent, name: str, *, path: str, why: str) -> etree._Element:
     element = child(parent, name, path=path)
     if element is None:
         raise Unprocessable("ELEMENT_MISSING", f"{name} is required: {why}", location=f"{path}/{name}")
