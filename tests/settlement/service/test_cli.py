@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from typer.testing import CliRunner
 
 from adapters.outbound.signing.verify import verify_msghead
 from gateway.cli import build_app
+from tests.conftest import REPO
 from tests.settlement.service.helpers import (
     AR_DATA,
     CA_PEM,
@@ -74,3 +77,22 @@ def test_unreadable_input_exits_2(tmp_path: Path) -> None:
     assert run("settle", str(tmp_path / "missing.json"), *SIGNER)[0] == 2
     code, err, _ = run("settle", str(write(tmp_path, b"{nope")), *SIGNER)
     assert code == 2 and "nordgate settle: " in err
+
+
+XMLSEC1 = shutil.which("xmlsec1")
+ENTERPRISE_SAMPLES = sorted((REPO / "samples" / "settlements").glob("kommunalt-fellesoppgjor-*.json"))
+
+
+@pytest.mark.skipif(XMLSEC1 is None, reason="xmlsec1 is not installed (apt-get install xmlsec1; CI installs it)")
+@pytest.mark.parametrize("sample", ENTERPRISE_SAMPLES, ids=lambda path: path.stem)
+def test_the_enterprise_samples_settle_and_verify_with_xmlsec1(tmp_path: Path, sample: Path) -> None:
+    out = tmp_path / "signed.xml"
+    code, err, _ = run("settle", str(sample), *SIGNER, "--out", str(out))
+    assert code == 0, err
+    verify = [str(XMLSEC1), "--verify", "--trusted-pem", str(CA_PEM)]
+    assert subprocess.run([*verify, str(out)], capture_output=True, check=False).returncode == 0
+    signed = out.read_bytes()
+    amount = signed.index(b'<Verdi U="NOK" V="') + len(b'<Verdi U="NOK" V="')
+    tampered = tmp_path / "tampered.xml"
+    tampered.write_bytes(signed[:amount] + (b"9" if signed[amount:amount + 1] != b"9" else b"8") + signed[amount + 1:])
+    assert subprocess.run([*verify, str(tampered)], capture_output=True, check=False).returncode != 0
