@@ -18,9 +18,15 @@ Handler = Callable[[StoreSession, Any, MappingSet], list[Outcome]]
 @functools.cache
 def _handlers() -> dict[type, Handler]:
     from gateway.bookings.service import apply_event as apply_booking_event  # noqa: PLC0415
+    from gateway.domain.availability import AvailableTimeslots  # noqa: PLC0415
     from gateway.domain.booking import BookingEvent  # noqa: PLC0415
+    from gateway.domain.group_appointments import GroupAppointmentEvent  # noqa: PLC0415
+    from gateway.groups.elvis_service import handlers as elvis_handlers  # noqa: PLC0415
+    from gateway.groups.no_service import apply_group_event  # noqa: PLC0415
+    from gateway.schedule.service import apply_available_timeslots  # noqa: PLC0415
 
-    return {BookingEvent: apply_booking_event}
+    return {BookingEvent: apply_booking_event, AvailableTimeslots: apply_available_timeslots,
+            GroupAppointmentEvent: apply_group_event, **elvis_handlers()}
 
 
 def apply_event(session: StoreSession, event: Any, mappings: MappingSet) -> list[Outcome]:

@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from gateway.api.outcome import install_error_handlers
 from gateway.api.routes_bookings import router as bookings_router
 from gateway.api.routes_fhir import router as fhir_router
+from gateway.api.routes_group_appointments import router as group_appointments_router
+from gateway.api.routes_reports import router as reports_router
 from gateway.api.routes_settlements import router as settlements_router
 from gateway.api.runtime import Runtime, build_runtime, software_version
 from gateway.settings import Settings
@@ -44,6 +46,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(bookings_router)
     app.include_router(fhir_router)
     app.include_router(settlements_router)
+    app.include_router(group_appointments_router)
+    app.include_router(reports_router)
 
     @app.get("/healthz", summary="The process is up")
     def healthz() -> JSONResponse:

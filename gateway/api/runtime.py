@@ -21,7 +21,8 @@ from gateway.store.sqlite import SQLiteStore
 
 __all__ = ["REQUIRED_MAPS", "Runtime", "build_runtime", "software_version"]
 
-REQUIRED_MAPS = ("crm-time-type", "crm-time-type-contact-mode", "crm-care-type", "cancellation-origin")
+REQUIRED_MAPS = ("crm-time-type", "crm-time-type-contact-mode", "crm-care-type", "cancellation-origin",
+                 "no-appointment-type", "elvis-visit-type", "elvis-cancelled-by")
 
 
 def software_version() -> str:

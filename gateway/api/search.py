@@ -39,6 +39,19 @@ SEARCH_PARAMETERS: dict[str, dict[str, tuple[str, str, str]]] = {
         "status": ("token", "status", "Encounter status"),
         "appointment": ("reference", "appointment", "The Appointment it fulfils (Appointment/<id>)"),
     },
+    "Schedule": {
+        "actor:identifier": ("token", "actor.identifier",
+                             "HSA-id of the unit or the performer (system|value or value)"),
+        "facility": ("token", "facility", "HSA-id of the care unit (system|value or value)"),
+    },
+    "Slot": {
+        "schedule": ("reference", "schedule", "The Schedule (Schedule/<id>)"),
+        "schedule.actor:identifier": ("token", "schedule.actor.identifier",
+                                      "HSA-id of the schedule's unit or performer (system|value or value)"),
+        "facility": ("token", "facility", "HSA-id of the care unit (system|value or value)"),
+        "start": ("date", "start", "Slot start (eq, ge, gt, le, lt)"),
+        "status": ("token", "status", "free or busy-unavailable (no longer offered); comma-separated for any"),
+    },
 }
 
 _PREFIX = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.+)$")

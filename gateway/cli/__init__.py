@@ -15,6 +15,7 @@ _COMMAND_MODULES = (
     "gateway.cli.ar",
     "gateway.cli.settlement",
     "gateway.cli.signing",
+    "gateway.cli.reports",
 )
 
 

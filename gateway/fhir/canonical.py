@@ -34,6 +34,8 @@ EXTENSIONS: Final = {
     "participant-attendance": "on a group Appointment's participant: attended, noshow or cancelled",
     "participant-booking": "on a group Appointment's participant: the patient's own booking (valueIdentifier) "
     "and whether it is a secondary booking (Elvis 'X', sub-extension secondary)",
+    "participant-cancellation": "on a group Appointment's participant: who cancelled this patient's place "
+    "(sub-extension by, appointment-cancellation-reason pat/prov) and the visit deviation noted (deviation)",
     "fee-rule": "a fee rule applied to a participant or visit, e.g. U2 'Uteblivet besök, ska betala' (valueCoding)",
     "patient-fee": "the patient fee code of a visit, e.g. P0 (0 kr) (valueCoding)",
     "payment-method": "the payment method of a visit, e.g. Gena (general exemption) (valueCoding)",
@@ -52,7 +54,10 @@ CODE_SYSTEMS: Final = {
     "visit-fee": "patient fee codes of the source systems (P0, …)",
     "payment-method": "payment methods of the source systems (Gena, …)",
     "action-code": "action codes (åtgärdskoder) of the source systems",
+    "elvis-visit-type": "visit types (besökstyper) of Elvis: Nybesök, Återbesök, Tele, U2, …",
+    "elvis-cancelled-by": "who cancelled a place in an Elvis group session: patient, guardian, unit",
     "fee-rule": "fee rules (U2: no-show, fee charged)",
+    "no-appointment-type": "appointment types (timetyper) of the Norwegian clinic system, e.g. its group types",
 }
 
 NAMING_SYSTEMS: Final = {

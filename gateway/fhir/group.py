@@ -64,11 +64,22 @@ def _participant(person: GroupParticipant, mappings: MappingSet, version: FhirVe
     if person.fee_rule:
         extensions.append({"url": extension("fee-rule"), "valueCoding": {
             "system": code_system("fee-rule"), "code": person.fee_rule}})
+    if person.cancelled_by or person.deviation:
+        cancellation: list[JSON] = []
+        if person.cancelled_by:
+            cancellation.append({"url": "by", "valueCoding": {
+                "system": _CANCELLATION_REASON, "code": person.cancelled_by,
+                "display": _CANCELLED_BY.get(person.cancelled_by)}})
+        if person.deviation:
+            cancellation.append({"url": "deviation", "valueString": person.deviation})
+        extensions.append({"url": extension("participant-cancellation"), "extension": cancellation})
     return drop_empty({
         "extension": extensions,
         "actor": person_reference(mappings, "Patient", person.patient),
         "required": "required" if version is FhirVersion.R4 else True,
         "status": person.status,
+        # Check-in and check-out during the session: when this patient took part.
+        "period": drop_empty({"start": person.checked_in, "end": person.checked_out}),
     })
 
 
@@ -118,10 +129,9 @@ def render_group_session(record: GroupSessionRecord, meta: Meta | None, mappings
     resource["start"] = record.start
     resource["end"] = record.end
     resource["minutesDuration"] = _minutes(record.start, record.end)
-    if record.note:
-        if r4:
-            resource["comment"] = record.note
-        else:
-            resource["note"] = [{"text": record.note}]
+    notes = [note for note in (record.note, record.group_note) if note]
+    if notes:
+        # R4 has one comment string; R5 keeps the session note and the shared group note apart.
+        resource["comment" if r4 else "note"] = "\n\n".join(notes) if r4 else [{"text": note} for note in notes]
     resource["participant"] = participants
     return drop_empty(resource)

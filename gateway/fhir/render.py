@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["RESOURCE_TYPES", "searchset_bundle"]
+__all__ = ["searchset_bundle"]
 
 JSON = dict[str, Any]
-RESOURCE_TYPES = ("Appointment", "AppointmentResponse", "Encounter")
 
 
 def searchset_bundle(resources: Iterable[JSON], *, total: int, base_url: str, self_link: str,

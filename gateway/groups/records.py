@@ -13,7 +13,28 @@ from typing import Any, ClassVar, Self
 
 from gateway.records import PersonRef
 
-__all__ = ["EncounterRecord", "GroupParticipant", "GroupSessionRecord"]
+__all__ = ["BillingAccount", "EncounterRecord", "GroupParticipant", "GroupSessionRecord", "TariffLine"]
+
+
+@dataclass(frozen=True, slots=True)
+class TariffLine:
+    """One tariff (takst) of a Norwegian bill card: code, NOK amount as a decimal string, count."""
+
+    code: str
+    amount: str
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BillingAccount:
+    """The account (regnskap) a Norwegian group session is billed on, as the settlement batch needs it."""
+
+    accounting_type: str              # a settlement AccountingType value
+    organisation_number: str
+    account_number: str
+    sender_her_id: str
+    owner: str
+    message_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +50,13 @@ class GroupParticipant:
     checked_in: str | None = None     # ISO times of check-in / check-out during the session
     checked_out: str | None = None
     bill: bool | None = None          # Norwegian finish: a bill card is made (ticked) or not
+    # Norwegian finish, per patient: what the bill card carries (HELFO needs the diagnosis).
+    diagnosis_system: str | None = None   # ICPC-2 or ICD-10
+    diagnosis_code: str | None = None
+    diagnosis_display: str | None = None
+    exemption_code: str | None = None     # garantikode / KodeEgenandel, e.g. F (frikort)
+    patient_share: str | None = None      # egenandel, NOK decimal string
+    tariffs: tuple[TariffLine, ...] = ()
 
     def with_changes(self, **changes: Any) -> Self:
         return dataclasses.replace(self, **changes)
@@ -61,6 +89,10 @@ class GroupSessionRecord:
     created_at: str | None = None     # when the source created it (the five-minute delete rule)
     accounting: str | None = None     # Norwegian accounting type chosen at finish
     actor: PersonRef | None = None    # the practitioner reported as treating (HPR)
+    group_note: str | None = None     # Norwegian finish: the shared group note (journal note of each patient)
+    finished_at: str | None = None
+    billing_account: BillingAccount | None = None
+    copied_from: str | None = None    # the source system's id of the session this one was copied from
 
     kind: ClassVar[str] = "group-session"
     resource_type: ClassVar[str] = "Appointment"

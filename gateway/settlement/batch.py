@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 
 from jsonschema import Draft202012Validator
 
-from gateway.errors import Issue, MalformedInput, PayloadTooLarge, Unprocessable
+from gateway.errors import Issue, Unprocessable
 from gateway.identifiers import classify_norwegian_person, is_valid_bank_account, is_valid_orgnr
+from gateway.jsonsafe import check_schema, decode_json, validator_for
 from gateway.resources import load_json_schema
 from gateway.settlement.model import (
     HELFO_HER_ID,
@@ -53,131 +53,19 @@ DEFAULT_MAX_BATCH_BYTES: Final = 64 * 1024 * 1024
 #: (Poliklinisk oppgjørsmelding, as in NAV's sample) is for outpatient clinics and must be chosen
 #: on the account explicitly.
 DEFAULT_MESSAGE_TYPE: Final = "LOM"
-_MAX_INT_DIGITS: Final = 15
-_MAX_ISSUES: Final = 50
-_SHAPE_VALIDATORS: Final = frozenset(
-    {"type", "required", "additionalProperties", "minItems", "maxItems", "uniqueItems", "minProperties"}
-)
-
-
-def _inline_refs(node: Any, defs: Mapping[str, Any]) -> Any:
-    # Resolving "#/$defs/…" once here instead of per bill more than halves validation time of a
-    # 10,000-bill batch (jsonschema looks every $ref up again on each instance). The batch schema
-    # has no recursive $ref, so this terminates; any other $ref is left for jsonschema.
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in defs:
-            siblings = {k: _inline_refs(v, defs) for k, v in node.items() if k != "$ref"}
-            return {**_inline_refs(defs[ref[8:]], defs), **siblings}
-        return {k: _inline_refs(v, defs) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_inline_refs(v, defs) for v in node]
-    return node
 
 
 @functools.cache
 def _validator() -> Draft202012Validator:
-    schema = load_json_schema(SCHEMA_NAME)
-    defs = schema.get("$defs", {})
-    return Draft202012Validator(_inline_refs(schema, defs if isinstance(defs, dict) else {}))
+    return validator_for(load_json_schema(SCHEMA_NAME))
 
 
 def parse_batch(data: bytes, *, max_bytes: int = DEFAULT_MAX_BATCH_BYTES) -> SettlementBatch:
     """Decode, validate and check one batch; raise a :class:`~gateway.errors.SenderError` if it
     cannot be settled at all."""
-    document = _decode(data, max_bytes)
-    _validate(document)
+    document = decode_json(data, max_bytes=max_bytes, prefix="BATCH", what="batch")
+    check_schema(_validator(), document, prefix="BATCH", what="batch")
     return _build(document)
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise MalformedInput("BATCH_JSON_DUPLICATE_KEY", f"the key {key!r} occurs twice in one object")
-        result[key] = value
-    return result
-
-
-def _parse_int(text: str) -> int:
-    digits = text.lstrip("-")
-    if len(digits) > _MAX_INT_DIGITS:
-        raise MalformedInput(
-            "BATCH_JSON_NUMBER_TOO_LARGE", f"an integer of {len(digits)} digits is over the limit"
-        )
-    return int(text)
-
-
-def _parse_float(text: str) -> Decimal:
-    # Kept as Decimal so no amount ever passes through binary floating point; the schema then
-    # refuses it anyway, since amounts are strings and counts integers.
-    if len(text) > 40:
-        raise MalformedInput("BATCH_JSON_NUMBER_TOO_LARGE", "a number literal is over the limit")
-    return Decimal(text)
-
-
-def _parse_constant(name: str) -> Any:
-    raise MalformedInput("BATCH_JSON_MALFORMED", f"{name} is not a JSON value")
-
-
-def _decode(data: bytes, max_bytes: int) -> Any:
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise MalformedInput("BATCH_JSON_NOT_BYTES", "a batch must be given as bytes")
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(
-            "PAYLOAD_TOO_LARGE", f"batch of {len(data)} bytes is over the limit of {max_bytes} bytes"
-        )
-    try:
-        text = bytes(data).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MalformedInput(
-            "BATCH_JSON_NOT_UTF8", f"the batch is not UTF-8 (byte {exc.start})"
-        ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        return json.loads(
-            text,
-            object_pairs_hook=_reject_duplicates,
-            parse_int=_parse_int,
-            parse_float=_parse_float,
-            parse_constant=_parse_constant,
-        )
-    except json.JSONDecodeError as exc:
-        raise MalformedInput(
-            "BATCH_JSON_MALFORMED", f"not well-formed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except RecursionError:
-        raise MalformedInput("BATCH_JSON_TOO_DEEP", "JSON nesting is too deep") from None
-
-
-def _pointer(path: Iterable[object]) -> str:
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
-
-
-def _validate(document: Any) -> None:
-    errors = sorted(
-        _validator().iter_errors(document), key=lambda e: (_pointer(e.absolute_path), str(e.validator))
-    )
-    if not errors:
-        return
-    issues = [
-        Issue(
-            "BATCH_SHAPE_INVALID" if e.validator in _SHAPE_VALIDATORS else "BATCH_VALUE_INVALID",
-            e.message,
-            _pointer(e.absolute_path) or "/",
-        )
-        for e in errors[:_MAX_ISSUES]
-    ]
-    shape = next((i for i in issues if i.code == "BATCH_SHAPE_INVALID"), None)
-    first = shape or issues[0]
-    error_type = MalformedInput if shape else Unprocessable
-    raise error_type(
-        first.code,
-        f"the batch breaks its schema in {len(errors)} place(s); first: {first.message}",
-        location=first.location,
-        issues=issues,
-    )
 
 
 def _refuse(code: str, message: str, location: str) -> Unprocessable:

@@ -1,4 +1,4 @@
-"""The five crm:scheduling messages the gateway takes, each into canonical booking events.
+"""The crm:scheduling messages the gateway takes, each into canonical events (bookings, available times).
 
 Contract rules the XSD leaves optional are enforced here (the gateway keys bookings by
 ``bookingId``; a booking is for a patient; an open invitation has no times).

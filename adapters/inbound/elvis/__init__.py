@@ -1,0 +1,63 @@
+"""Elvis group visits (nordgate's own format, ``schemas/elvis-group-visit-1.0.xsd``) inbound adapter.
+
+No public format exists for Elvis group bookings, attendance, visit registration and telephone
+contacts (DESIGN.md §2.2), so the project defines one in the spirit of crm:scheduling: one namespace,
+``urn:nordgate:elvis:groupvisit:1``; one message per root element; crm:scheduling's element names
+(``healthcare_facility``, ``subject_of_care``, ``bookingId``, ``startTimeInclusive`` …) and value
+rules for the same things; the XSD gives the shape and the contract rules live in code, with stable
+error codes and locations.
+
+Pure: bytes in, canonical :mod:`gateway.domain.groups` events out; no I/O, no clock. A message may
+arrive bare or in a SOAP envelope (the crm:scheduling unwrapping is reused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lxml import etree
+
+from adapters.inbound.crm_scheduling import message_root
+from adapters.inbound.elvis.sessions import attendance_report, cancellation, group_session_booking
+from adapters.inbound.elvis.visits import telephone_contact, visit_registration
+from gateway.domain.groups import GroupEvent
+from gateway.errors import Unprocessable
+from gateway.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
+
+__all__ = ["FORMAT", "MESSAGE_READERS", "NAMESPACE", "is_elvis", "parse", "parse_element"]
+
+FORMAT = "elvis-group-visit"
+NAMESPACE = "urn:nordgate:elvis:groupvisit:1"
+
+Reader = Callable[[etree._Element, str, str], list[GroupEvent]]
+
+MESSAGE_READERS: dict[str, Reader] = {
+    "GroupSessionBooking": group_session_booking,
+    "AttendanceReport": attendance_report,
+    "VisitRegistration": visit_registration,
+    "Cancellation": cancellation,
+    "TelephoneContact": telephone_contact,
+}
+
+
+def is_elvis(message: etree._Element) -> bool:
+    return etree.QName(message).namespace == NAMESPACE
+
+
+def parse_element(root: etree._Element, *, source: str) -> list[GroupEvent]:
+    message = message_root(root)
+    name = local_name(message)
+    path = f"/{name}"
+    if not is_elvis(message):
+        raise Unprocessable("FORMAT_UNKNOWN", f"<{name}> is not in the Elvis group-visit namespace {NAMESPACE}",
+                            location=path)
+    reader = MESSAGE_READERS.get(name)
+    if reader is None:
+        raise Unprocessable("MESSAGE_TYPE_UNSUPPORTED", f"Elvis group-visit {name} is not taken here; supported: "
+                            + ", ".join(sorted(MESSAGE_READERS)), location=path)
+    return reader(message, source, path)
+
+
+def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES,
+          max_depth: int = DEFAULT_MAX_DEPTH) -> list[GroupEvent]:
+    return parse_element(parse_xml(data, max_bytes=max_bytes, max_depth=max_depth), source=source)

@@ -1,0 +1,1 @@
+"""Reports computed from stored resources (1177 self-service shares and free-slot horizon)."""

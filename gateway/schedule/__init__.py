@@ -1,0 +1,1 @@
+"""Published free times (crm:scheduling GetAvailableTimeslots): FHIR Schedule and Slot."""

@@ -1,0 +1,121 @@
+"""Norwegian group appointments over HTTP: JSON events on POST /bookings, the FHIR they become,
+GET /group-appointments/{id}/bills, and those bills accepted by POST /settlements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from fhir.resources.appointment import Appointment as AppointmentR5
+from fhir.resources.bundle import Bundle as BundleR5
+from fhir.resources.R4B.appointment import Appointment as AppointmentR4
+from fhir.resources.R4B.bundle import Bundle as BundleR4
+
+from gateway.api import create_app
+from gateway.groups.no_service import group_appointment_id
+from gateway.settings import load_settings
+from gateway.settlement.batch import parse_batch
+from tests.adapters.inbound.no_group.events import CLINIC, GROUP, P1, P2, P3, added, body, created, event, finished
+from tests.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE
+
+JSON = {"content-type": "application/json"}
+APPOINTMENT = group_appointment_id(CLINIC["herId"], GROUP)
+BILLS = f"/group-appointments/{APPOINTMENT}/bills"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    # The settlement side as the settlement API tests configure it: the enterprise certificate of
+    # organisation 921000006 and the stand-in address register holding HER-id 8142531.
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path / 'gateway.db'}", public_base_url="http://testserver/fhir",
+        ar_data_dir=AR_DATA, signing_trust_anchors=CA_PEM, enterprise_p12=ENTERPRISE_P12,
+        enterprise_password_file=PASSWORD_FILE, drop_dir=tmp_path / "drop", outbox_worker=False,
+        max_body_bytes=64 * 1024)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def post(client: TestClient, doc: dict[str, Any], **headers: str) -> Any:
+    return client.post("/bookings", content=body(doc), headers={**JSON, **headers})
+
+
+def code_of(response: Any) -> str:
+    return str(response.json()["issue"][0]["details"]["coding"][0]["code"])
+
+
+def test_events_become_fhir_and_bills_that_settle(client: TestClient) -> None:
+    created_response = post(client, created())
+    assert created_response.status_code == 200, created_response.text
+    BundleR4.model_validate(created_response.json())
+    assert post(client, added(P1, P2, P3)).status_code == 200
+    assert client.get(BILLS).status_code == 409 and code_of(client.get(BILLS)) == "GROUP_NOT_FINISHED"
+    done = post(client, finished({"patient": {"id": P1}, "exemptionCode": "F", "patientShare": "118.00",
+                                  "diagnosis": {"system": "ICPC-2", "code": "L03"}},
+                                 {"patient": {"id": P3}, "attended": False}))
+    assert done.status_code == 200, done.text
+    bundle = done.json()
+    BundleR4.model_validate(bundle)
+    kinds = sorted(entry["resource"]["resourceType"] for entry in bundle["entry"])
+    assert kinds == ["Appointment", "Encounter", "Encounter"]
+
+    bills = client.get(BILLS)
+    assert bills.status_code == 200 and bills.headers["content-type"].startswith("application/json")
+    batch = parse_batch(bills.content)
+    assert [bill.patient.id for bill in batch.bills] == [P1, P2]
+    assert client.get(f"/group-appointments/{GROUP}/bills", params={"herId": CLINIC["herId"]}).json() \
+        == bills.json()
+
+    settled = client.post("/settlements", content=bills.content, headers=JSON)
+    assert settled.status_code == 202, settled.text
+    status = client.get(f"/settlements/{settled.json()['id']}").json()
+    assert status["counts"]["included"] == 2
+
+
+def test_fhir_read_in_r4_and_r5(client: TestClient) -> None:
+    post(client, created())
+    post(client, added(P1))
+    r4 = client.get(f"/fhir/Appointment/{APPOINTMENT}")
+    assert r4.status_code == 200
+    AppointmentR4.model_validate(r4.json())
+    r5 = client.get(f"/fhir/Appointment/{APPOINTMENT}", params={"_fhirVersion": "5.0"})
+    AppointmentR5.model_validate(r5.json())
+    pushed_r5 = post(client, event("checked-in", patient={"id": P1}, at="2024-09-17T10:00:00+02:00"),
+                     accept="application/fhir+json; fhirVersion=5.0")
+    BundleR5.model_validate(pushed_r5.json())
+    assert pushed_r5.json()["entry"][0]["resource"]["status"] == "arrived"
+
+
+def test_unknown_appointments_are_404(client: TestClient) -> None:
+    missing = client.get("/group-appointments/nope/bills")
+    assert missing.status_code == 404 and code_of(missing) == "GROUP_APPOINTMENT_NOT_FOUND"
+    assert client.get(f"/group-appointments/{GROUP}/bills", params={"herId": "1"}).status_code == 404
+
+
+@pytest.mark.parametrize(("doc_or_bytes", "status", "code"), [
+    (added(P1), 422, "GROUP_UNKNOWN"),
+    (b'{"event": "deleted", "event": "created"}', 400, "EVENT_JSON_DUPLICATE_KEY"),
+    (b'{"event": "\xe6"}', 400, "EVENT_JSON_NOT_UTF8"),
+    (b'{"capacity": NaN}', 400, "EVENT_JSON_MALFORMED"),
+    (b'{"resourceType": "Patient"}', 422, "FORMAT_UNKNOWN"),
+    (created(note="x" * 70_000), 413, "PAYLOAD_TOO_LARGE"),
+])
+def test_refused_events_are_operation_outcomes(client: TestClient, doc_or_bytes: Any, status: int,
+                                               code: str) -> None:
+    data = doc_or_bytes if isinstance(doc_or_bytes, bytes) else body(doc_or_bytes)
+    response = client.post("/bookings", content=data, headers=JSON)
+    assert response.status_code == status and code_of(response) == code, response.text
+
+
+def test_capacity_and_late_delete_are_409(client: TestClient) -> None:
+    post(client, created(capacity=1))
+    full = post(client, added(P1, P2))
+    assert full.status_code == 409 and code_of(full) == "GROUP_CAPACITY_EXCEEDED"
+    late = post(client, event("deleted", "2024-09-02T09:10:00+02:00"))
+    assert late.status_code == 409 and code_of(late) == "GROUP_DELETE_TOO_LATE"
+    assert "five minutes" in late.json()["issue"][0]["details"]["text"]
+    assert orjson.loads(client.get(f"/fhir/Appointment/{APPOINTMENT}").content)["status"] == "booked"
