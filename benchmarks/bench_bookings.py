@@ -64,7 +64,7 @@ from lxml import etree  # noqa: E402
 
 from gateway.bookings.ingest import BookingIngest  # noqa: E402
 from gateway.fhir.common import FhirVersion  # noqa: E402
-from gateway.formats import parse_booking_message  # noqa: E402
+from gateway.formats import parse_xml_message  # noqa: E402
 from gateway.mappings import load_mappings  # noqa: E402
 from gateway.resources import mappings_dir  # noqa: E402
 from gateway.store.port import Stored, Token  # noqa: E402
@@ -151,9 +151,9 @@ def bench_mapping(count: int, rounds: int, time_cap: float) -> dict[str, Any]:
             events = ingest.parse(body, SOURCE)
             ingest.work(key, events, version)(session)
 
-    def adapter_round() -> None:  # parse_booking_message alone: hardened XML parse + crm:scheduling readers
+    def adapter_round() -> None:  # parse_xml_message alone: hardened XML parse + crm:scheduling readers
         for body in messages:
-            parse_booking_message(body, source=SOURCE)
+            parse_xml_message(body, source=SOURCE)
 
     def xml_round() -> None:  # gateway.xmlsafe.parse_xml alone (the hardened lxml parse)
         for body in messages:
@@ -408,7 +408,7 @@ def print_mapping(figures: dict[str, Any]) -> None:
         ("floor: lxml.etree.fromstring + json.dumps(Bundle)", "floor"),
         ("mapping: parse + rules + records + FHIR Bundle (no store)", "no_store"),
         ("mapping + store: BookingIngest.push, SQLite :memory:", "full"),
-        ("  part: parse_booking_message (XML + adapter)", "adapter"),
+        ("  part: parse_xml_message (XML + adapter)", "adapter"),
         ("  part: xmlsafe.parse_xml (hardened lxml parse)", "parse_xml"),
     ]
     print(f"{'':60}{'msgs/s':>10}{'us/msg':>10}")

@@ -8,6 +8,7 @@ local system for reserve numbers changes a JSON file, not Python.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -108,7 +109,9 @@ _ORG_W = (3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def _mod11(digits: str, weights: tuple[int, ...]) -> int | None:
-    rest = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    if len(digits) != len(weights):
+        raise ValueError("digits and weights differ in length")
+    rest: int = sum(map(operator.mul, map(int, digits), weights)) % 11
     check = 11 - rest
     if check == 11:
         return 0

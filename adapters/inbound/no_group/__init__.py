@@ -13,11 +13,9 @@ from __future__ import annotations
 import functools
 from typing import Any, Final
 
-from jsonschema import Draft202012Validator
-
 from adapters.inbound.no_group.reader import read_event
 from gateway.domain.group_appointments import GroupAppointmentEvent
-from gateway.jsonsafe import check_schema, decode_json, validator_for
+from gateway.jsonsafe import SchemaValidator, check_schema, decode_json, validator_for
 from gateway.resources import load_json_schema
 
 __all__ = ["DEFAULT_MAX_BYTES", "FORMAT", "SCHEMA_NAME", "is_group_event", "parse", "parse_document"]
@@ -28,7 +26,7 @@ DEFAULT_MAX_BYTES: Final = 1024 * 1024
 
 
 @functools.cache
-def _validator() -> Draft202012Validator:
+def _validator() -> SchemaValidator:
     return validator_for(load_json_schema(SCHEMA_NAME))
 
 
