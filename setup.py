@@ -11,5 +11,9 @@ setup(
     packages=[*find_packages(include=["gateway", "gateway.*", "adapters", "adapters.*"]),
               "gateway._data.mappings", "gateway._data.schemas"],
     package_dir={"gateway._data.mappings": "mappings", "gateway._data.schemas": "schemas"},
-    package_data={"gateway._data.mappings": ["*.json"], "gateway._data.schemas": ["*.json", "*.xsd"]},
+    package_data={"gateway._data.mappings": ["*.json", "terminology/*.json"],
+                  "gateway._data.schemas": ["*.json", "*.xsd"],
+                  "gateway.playground": ["static/*"],
+                  # Alembic renders new revisions from this template; not Python, so listed here.
+                  "gateway.migrations": ["script.py.mako"]},
 )

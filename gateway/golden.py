@@ -21,7 +21,8 @@ import orjson
 
 from gateway.errors import NordgateError
 
-__all__ = ["CaseResult", "Difference", "GoldenCase", "diff", "discover", "mask", "render_expected", "run_case"]
+__all__ = ["CaseResult", "Difference", "GoldenCase", "diff", "discover", "mask", "render_expected", "run_case",
+           "short", "write_expected"]
 
 EXPECTED_SUFFIX = ".expected.json"
 OPTIONS_SUFFIX = ".case.json"
@@ -48,9 +49,12 @@ class Difference:
     path: str
     expected: Any
     actual: Any
+    #: The innermost resource around ``path`` (``Appointment/3f2…``), so a reader finds the entry at once.
+    context: str = ""
 
     def __str__(self) -> str:
-        return f"{self.path}: expected {_short(self.expected)}, got {_short(self.actual)}"
+        where = f" (in {self.context})" if self.context else ""
+        return f"{self.path}: expected {short(self.expected)}, got {short(self.actual)}{where}"
 
 
 @dataclass
@@ -64,9 +68,11 @@ class CaseResult:
         return not self.differences
 
 
-def _short(value: Any) -> str:
+def short(value: Any) -> str:
+    """A value as JSON on one line, ``(absent)`` for a missing element, long ones shortened."""
     text = "(absent)" if value is _ABSENT else orjson.dumps(value).decode()
     return text if len(text) <= 120 else text[:117] + "..."
+
 
 
 _ABSENT = object()
@@ -108,24 +114,34 @@ def mask(data: Any, trail: tuple[str, ...] = ()) -> Any:
     return data
 
 
-def diff(expected: Any, actual: Any, path: str = "") -> list[Difference]:
-    """Differences as FHIR-style paths (``entry[0].resource.status``)."""
+def _resource_label(expected: dict[str, Any], actual: dict[str, Any], outer: str) -> str:
+    node = expected if "resourceType" in expected else actual
+    kind = node.get("resourceType")
+    if not isinstance(kind, str):
+        return outer
+    ident = node.get("id")
+    return f"{kind}/{ident}" if isinstance(ident, str) else kind
+
+
+def diff(expected: Any, actual: Any, path: str = "", context: str = "") -> list[Difference]:
+    """Differences as FHIR-style paths (``entry[0].resource.status``), each with its resource."""
     if isinstance(expected, dict) and isinstance(actual, dict):
+        inner = _resource_label(expected, actual, context)
         found: list[Difference] = []
         for key in sorted(set(expected) | set(actual), key=str):
             child = f"{path}.{key}" if path else key
-            found += diff(expected.get(key, _ABSENT), actual.get(key, _ABSENT), child)
+            found += diff(expected.get(key, _ABSENT), actual.get(key, _ABSENT), child, inner)
         return found
     if isinstance(expected, list) and isinstance(actual, list):
         found = []
         for index in range(max(len(expected), len(actual))):
             found += diff(expected[index] if index < len(expected) else _ABSENT,
-                          actual[index] if index < len(actual) else _ABSENT, f"{path}[{index}]")
+                          actual[index] if index < len(actual) else _ABSENT, f"{path}[{index}]", context)
         return found
     if expected is _ABSENT and actual is _ABSENT:
         return []
     if type(expected) is not type(actual) or expected != actual:
-        return [Difference(path or "(root)", expected, actual)]
+        return [Difference(path or "(root)", expected, actual, context)]
     return []
 
 
@@ -137,9 +153,21 @@ def run_case(case: GoldenCase, *, mappings_dir: Path | None = None) -> CaseResul
                               fhir_version=case.fhir_version, mappings_dir=mappings_dir)
     except NordgateError as error:
         actual = outcome_for(error)
-    expected = mask(orjson.loads(case.expected.read_bytes()))
+    try:
+        expected = mask(orjson.loads(case.expected.read_bytes()))
+    except orjson.JSONDecodeError as exc:
+        # A hand-edited expected file that no longer parses is a failing case, not a crash of the run.
+        return CaseResult(case, actual, [Difference("(root)", f"(unreadable {case.expected.name}: {exc})", actual)])
     return CaseResult(case, actual, diff(expected, mask(actual)))
 
 
 def render_expected(data: Any) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def write_expected(result: CaseResult) -> bool:
+    """Rewrite the case's expected file from what the case printed; False when it already matched."""
+    if result.passed:
+        return False
+    result.case.expected.write_bytes(render_expected(result.actual))
+    return True

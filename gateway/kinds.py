@@ -8,12 +8,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.fhir.common import FhirVersion, Meta
 from gateway.mappings import MappingSet
 from gateway.records import decode_record
 from gateway.store.port import Stored, Token
+
+if TYPE_CHECKING:
+    from gateway.trace.collector import Trace
 
 __all__ = ["Kind", "decode_stored", "kind_of", "kinds", "render_record", "render_stored"]
 
@@ -69,6 +72,15 @@ def render_stored(stored: Stored, mappings: MappingSet, version: FhirVersion) ->
     return render_record(decode_stored(stored), stored, mappings, version)
 
 
-def render_record(record: Any, stored: Stored, mappings: MappingSet, version: FhirVersion) -> JSON:
-    """Render a record already decoded (or just written) with the meta of its stored version."""
-    return kind_of(record).render(record, Meta(stored.version_id, stored.last_updated), mappings, version)
+def render_record(record: Any, stored: Stored, mappings: MappingSet, version: FhirVersion,
+                  trace: Trace | None = None) -> JSON:
+    """Render a record already decoded (or just written) with the meta of its stored version.
+
+    With a ``trace`` (previews only), every coded and identifier element of the result is traced
+    to its record field and map entry; without one, rendering costs exactly what it did."""
+    resource = kind_of(record).render(record, Meta(stored.version_id, stored.last_updated), mappings, version)
+    if trace is not None:
+        from gateway.trace.fields import trace_resource  # noqa: PLC0415 - only previews pay for it
+
+        trace_resource(trace, record, resource, mappings)
+    return resource

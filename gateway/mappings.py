@@ -17,7 +17,7 @@ import orjson
 from gateway.errors import ConfigurationError
 from gateway.identifiers import IdentifierKind
 
-__all__ = ["IDENTIFIER_TABLE", "MappingSet", "Translation", "load_mappings"]
+__all__ = ["IDENTIFIER_TABLE", "ConceptMapIndex", "MappingSet", "Translation", "load_concept_map", "load_mappings"]
 
 IDENTIFIER_TABLE = "identifier-systems.json"
 _EQUIVALENCES = {
@@ -38,6 +38,7 @@ class Translation:
     source_system: str
     source_code: str
     entry: str  # JSON path of the element inside the map file
+    equivalence: str = "equivalent"  # R4 ConceptMap equivalence of the target ($translate answers it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,7 @@ def _index_concept_map(path: Path, data: object) -> ConceptMapIndex:
         by_code[code] = Translation(
             system=target, code=target_code, display=display if isinstance(display, str) else None,
             map_id=map_id, map_url=url, source_system=source, source_code=code, entry=where,
+            equivalence=targets[0]["equivalence"],
         )
     return ConceptMapIndex(map_id, url, path, source, data, by_code)
 
@@ -174,16 +176,23 @@ def _identifier_systems(path: Path) -> dict[IdentifierKind, str]:
     return table
 
 
+def load_concept_map(path: Path) -> ConceptMapIndex:
+    """One map file, checked (the gateway's rules, then FHIR R4 validity); raises ConfigurationError."""
+    data = _read_json(path)
+    index = _index_concept_map(path, data)
+    _validate_fhir(path, data)
+    return index
+
+
 def load_mappings(folder: Path, *, required: Iterable[str] = ()) -> MappingSet:
     if not folder.is_dir():
         raise ConfigurationError("MAPPING_FOLDER_MISSING", f"mappings folder {folder} does not exist")
     maps: dict[str, ConceptMapIndex] = {}
+    # Non-recursive on purpose: subfolders (terminology/known-codes.json) hold data for checkers, not maps.
     for path in sorted(folder.glob("*.json")):
         if path.name == IDENTIFIER_TABLE:
             continue
-        data = _read_json(path)
-        index = _index_concept_map(path, data)
-        _validate_fhir(path, data)
+        index = load_concept_map(path)
         maps[index.id] = index
     for name in required:
         if name not in maps:

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.errors import ConfigurationError
+from gateway.store.url import DatabaseURL, parse_database_url
 
 __all__ = ["Settings", "load_settings"]
 
@@ -22,8 +23,10 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite:///nordgate.db",
-        description="sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:///:memory:",
+        description="sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite:///:memory: or "
+                    "postgresql://user[:password]@host[:port]/database[?options=…] (shared by several processes)",
     )
+    database_pool_size: int = Field(default=8, ge=1, le=200, description="PostgreSQL: connections per process")
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     public_base_url: str | None = Field(default=None, description="FHIR base URL as clients see it")
@@ -68,13 +71,21 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
-        if not value.startswith("sqlite:///"):
-            raise ValueError("only sqlite:///… URLs are supported by this build")
+        parse_database_url(value)  # ValueError names the accepted forms, never the URL's password
         return value
 
     @property
+    def database(self) -> DatabaseURL:
+        return parse_database_url(self.database_url)
+
+    @property
     def sqlite_path(self) -> str:
-        return self.database_url.removeprefix("sqlite:///")
+        """The SQLite file (or ``:memory:``); only for an ``sqlite:///`` database."""
+        database = self.database
+        if database.engine != "sqlite":
+            raise ConfigurationError("SETTINGS_INVALID", f"{database.masked} is not an SQLite database",
+                                     location="database_url")
+        return database.sqlite_path
 
     @property
     def base_url(self) -> str:

@@ -8,10 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from gateway.api.openapi_docs import ERROR_RESPONSES
 from gateway.api.outcome import install_error_handlers
 from gateway.api.routes_bookings import router as bookings_router
+from gateway.api.routes_conceptmap import router as conceptmap_router
 from gateway.api.routes_fhir import router as fhir_router
 from gateway.api.routes_group_appointments import router as group_appointments_router
+from gateway.api.routes_playground import router as playground_router
+from gateway.api.routes_preview import router as preview_router
 from gateway.api.routes_reports import router as reports_router
 from gateway.api.routes_settlements import router as settlements_router
 from gateway.api.runtime import Runtime, build_runtime, software_version
@@ -39,15 +43,19 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
             if runtime is None:
                 built.close()
 
-    app = FastAPI(title="nordgate", version=software_version(), lifespan=lifespan,
+    app = FastAPI(title="nordgate", version=software_version(), lifespan=lifespan, responses=ERROR_RESPONSES,
                   description="Nordic health-care integration gateway: bookings in, FHIR out; HELFO settlements out.")
     app.state.runtime = built
     install_error_handlers(app)
     app.include_router(bookings_router)
+    # Before the generic /fhir/{resource_type} routes, which would otherwise take /fhir/ConceptMap/….
+    app.include_router(conceptmap_router)
     app.include_router(fhir_router)
     app.include_router(settlements_router)
     app.include_router(group_appointments_router)
     app.include_router(reports_router)
+    app.include_router(preview_router)
+    app.include_router(playground_router)
 
     @app.get("/healthz", summary="The process is up")
     def healthz() -> JSONResponse:

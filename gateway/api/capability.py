@@ -6,6 +6,7 @@ from typing import Any
 
 from gateway.api.search import SEARCH_PARAMETERS
 from gateway.fhir.common import FhirVersion
+from gateway.fhir.conceptmap import CONCEPT_MAP_SEARCH, TRANSLATE_DEFINITION
 
 __all__ = ["capability_statement"]
 
@@ -30,6 +31,7 @@ def capability_statement(version: FhirVersion, *, base_url: str, software_versio
                 {"name": "_offset", "type": "number", "documentation": "paging offset, as used in next links"},
             ],
         })
+    resources.append(_concept_maps())
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -44,8 +46,28 @@ def capability_statement(version: FhirVersion, *, base_url: str, software_versio
         "rest": [{
             "mode": "server",
             "documentation": "Resources are created from booking messages posted to /bookings (XML: crm:scheduling "
-                             "1.1); the FHIR interface is read and search only. Unknown search parameters are "
-                             "refused with 400. R5 is served with fhirVersion=5.0 on the Accept media type.",
+                             "1.1); the FHIR interface is read and search only, plus ConceptMap/$translate. "
+                             "Unknown search parameters are refused with 400. R5 is served with fhirVersion=5.0 "
+                             "on the Accept media type.",
             "resource": resources,
         }],
+    }
+
+
+# The ConceptMaps the gateway translates with (mappings/): read, search and $translate, not versioned.
+_TRANSLATE = {"name": "translate", "definition": TRANSLATE_DEFINITION,
+              "documentation": "GET or POST (Parameters); type level with url, or instance level "
+                               "ConceptMap/{id}/$translate. reverse and dependency are not supported."}
+
+
+def _concept_maps() -> dict[str, Any]:
+    return {
+        "type": "ConceptMap",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "versioning": "no-version",
+        "readHistory": False,
+        "updateCreate": False,
+        "searchParam": [{"name": name, "type": kind, "documentation": text}
+                        for name, (kind, text) in CONCEPT_MAP_SEARCH.items()],
+        "operation": [_TRANSLATE],
     }

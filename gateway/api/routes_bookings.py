@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.api.media import XML_TYPES, fhir_version_from, require_media_type
+from gateway.api.openapi_docs import FhirJSONResponse, raw_body
 from gateway.api.outcome import FHIR_JSON
 from gateway.api.runtime import Runtime
 from gateway.bookings.ingest import PushResult
@@ -55,6 +56,9 @@ def _source(request: Request, runtime: Runtime) -> str:
     responses={400: {"description": "malformed"}, 409: {"description": "conflict with stored state"},
                413: {"description": "too large"}, 415: {"description": "not XML"},
                422: {"description": "breaks a contract rule"}},
+    response_class=FhirJSONResponse,
+    openapi_extra=raw_body(PUSH_TYPES, description="one crm:scheduling 1.1 or Elvis XML message, or a Norwegian "
+                           "group-appointment event (JSON)"),
 )
 async def push_booking(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime

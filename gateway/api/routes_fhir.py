@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from gateway.api.capability import capability_statement
 from gateway.api.media import fhir_version_from
+from gateway.api.openapi_docs import FhirJSONResponse, fhir_ok
 from gateway.api.outcome import FHIR_JSON
 from gateway.api.runtime import Runtime, software_version
 from gateway.api.search import SEARCH_PARAMETERS, parse_search
@@ -22,8 +23,20 @@ from gateway.kinds import render_stored
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/fhir")
+# FHIR JSON answers, as the OpenAPI document now says (it claimed application/json before).
+router = APIRouter(prefix="/fhir", default_response_class=FhirJSONResponse, responses=fhir_ok())
 _STARTED = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+# Documented, not validated by FastAPI: another type stays a 404 RESOURCE_TYPE_UNSUPPORTED OperationOutcome.
+ResourceType = Annotated[str, Path(description="a served resource type",
+                                   json_schema_extra={"enum": list(SEARCH_PARAMETERS)})]
+# The search route reads its query itself (to refuse unknown names); the document still lists the names.
+_SEARCH_QUERY = {"parameters": [
+    {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "; ".join(f"{kind}: {params[name][2]}" for kind, params in SEARCH_PARAMETERS.items()
+                             if name in params)}
+    for name in dict.fromkeys(name for params in SEARCH_PARAMETERS.values() for name in params)
+] + [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
+     for name, text in (("_count", "page size (default 50, at most 500)"), ("_offset", "paging offset"))]}
 
 
 def _runtime(request: Request) -> tuple[Runtime, FhirVersion]:
@@ -57,7 +70,7 @@ def metadata(request: Request) -> Response:
 
 
 @router.get("/{resource_type}/{resource_id}", summary="Read a resource")
-def read(resource_type: str, resource_id: str, request: Request) -> Response:
+def read(resource_type: ResourceType, resource_id: str, request: Request) -> Response:
     runtime, version = _runtime(request)
     _check_type(resource_type)
     stored = runtime.store.read(resource_type, resource_id)
@@ -68,17 +81,19 @@ def read(resource_type: str, resource_id: str, request: Request) -> Response:
 
 
 @router.get("/{resource_type}/{resource_id}/_history/{version_id}", summary="Read one version of a resource")
-def vread(resource_type: str, resource_id: str, version_id: str, request: Request) -> Response:
+def vread(resource_type: ResourceType, resource_id: str, version_id: str, request: Request) -> Response:
     runtime, version = _runtime(request)
     _check_type(resource_type)
-    stored = runtime.store.read_version(resource_type, resource_id, int(version_id)) if version_id.isdigit() else None
+    # ASCII digits only ("²" is a digit to isdigit()) and within SQLite's 64-bit INTEGER.
+    number = int(version_id) if version_id.isascii() and version_id.isdigit() and len(version_id) <= 18 else None
+    stored = runtime.store.read_version(resource_type, resource_id, number) if number is not None else None
     if stored is None:
         raise NotFound("RESOURCE_VERSION_NOT_FOUND", f"no {resource_type}/{resource_id} version {version_id}")
     return _fhir(render_stored(stored, runtime.mappings, version), version, etag=f'W/"{stored.version_id}"')
 
 
-@router.get("/{resource_type}", summary="Search resources")
-def search(resource_type: str, request: Request) -> Response:
+@router.get("/{resource_type}", summary="Search resources", openapi_extra=_SEARCH_QUERY)
+def search(resource_type: ResourceType, request: Request) -> Response:
     runtime, version = _runtime(request)
     _check_type(resource_type)
     query = list(request.query_params.multi_items())

@@ -12,6 +12,7 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from gateway.api.openapi_docs import ok_as
 from gateway.api.runtime import Runtime
 from gateway.reports.self_service import parse_request, self_service_report
 from gateway.reports.svg_chart import self_service_chart
@@ -36,7 +37,8 @@ def self_service(request: Request, unit: Unit, first: From, to: To, period: Peri
     return Response(orjson.dumps(_report(request, unit, first, to, period)), media_type="application/json")
 
 
-@router.get("/self-service/chart.svg", summary="The same report as an SVG chart")
+@router.get("/self-service/chart.svg", summary="The same report as an SVG chart", response_class=Response,
+            responses=ok_as("image/svg+xml", "the report as an SVG chart"))
 def self_service_svg(request: Request, unit: Unit, first: From, to: To, period: Period = "month") -> Response:
     chart = self_service_chart(_report(request, unit, first, to, period))
     return Response(chart.encode(), media_type="image/svg+xml")

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from gateway.api.media import XML_TYPES, require_media_type
+from gateway.api.openapi_docs import ok_as, raw_body
 from gateway.api.outcome import outcome_response
 from gateway.api.routes_bookings import read_limited_body
 from gateway.api.runtime import Runtime
@@ -48,7 +49,9 @@ def _status_url(request: Request, settlement_id: str) -> str:
              responses={202: {"description": "accepted: signed and queued for delivery"},
                         400: {"description": "unreadable"}, 413: {"description": "too large"},
                         415: {"description": "not JSON"}, 422: {"description": "refused"},
-                        503: {"description": "AR down or signer not configured"}})
+                        503: {"description": "AR down or signer not configured"}},
+             openapi_extra=raw_body(JSON_TYPES, schema={"type": "object"},
+                                    description="a settlement batch (schemas/settlement-batch.schema.json)"))
 async def submit_settlement(request: Request) -> Response:
     runtime, service = _service(request)
     require_media_type(request.headers.get("content-type"), JSON_TYPES)
@@ -73,7 +76,8 @@ def get_settlement(settlement_id: str, request: Request) -> JSONResponse:
     return JSONResponse(settlement_json(service.status(settlement_id)))
 
 
-@router.get("/settlements/{settlement_id}/message", summary="The signed message exactly as sent")
+@router.get("/settlements/{settlement_id}/message", summary="The signed message exactly as sent",
+            response_class=Response, responses=ok_as("application/xml", "the signed MsgHead"))
 def get_settlement_message(settlement_id: str, request: Request) -> Response:
     _, service = _service(request)
     return Response(service.message(settlement_id), media_type="application/xml")
@@ -82,7 +86,8 @@ def get_settlement_message(settlement_id: str, request: Request) -> Response:
 @router.post("/apprec", summary="Record the receiver's AppRec 1.0 for a sent settlement",
              responses={200: {"description": "recorded (or the same outcome again)"},
                         409: {"description": "a different outcome is already recorded"},
-                        422: {"description": "unknown OriginalMsgId"}})
+                        422: {"description": "unknown OriginalMsgId"}},
+             openapi_extra=raw_body(XML_TYPES, description="an AppRec 1.0 message"))
 async def post_apprec(request: Request) -> JSONResponse:
     runtime, service = _service(request)
     require_media_type(request.headers.get("content-type"), XML_TYPES)

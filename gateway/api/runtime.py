@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.bookings.ingest import BookingIngest
+from gateway.database import open_settlement_store, open_store, require_schema
 from gateway.errors import ConfigurationError
 from gateway.fhir.common import FhirVersion
 from gateway.formats import XmlLimits
@@ -15,9 +16,8 @@ from gateway.outbox.worker import OutboxWorker, RetryPolicy
 from gateway.resources import mappings_dir
 from gateway.settings import Settings
 from gateway.settlement.service import SettlementService
-from gateway.settlement.store import SQLiteSettlementStore
 from gateway.store.group_commit import GroupCommitWriter
-from gateway.store.sqlite import SQLiteStore
+from gateway.store.port import Store
 
 __all__ = ["REQUIRED_MAPS", "Runtime", "build_runtime", "software_version"]
 
@@ -36,7 +36,7 @@ def software_version() -> str:
 class Runtime:
     settings: Settings
     mappings: MappingSet
-    store: SQLiteStore
+    store: Store
     ingest: BookingIngest
     writer: GroupCommitWriter
     zone: ZoneInfo
@@ -74,7 +74,9 @@ def build_runtime(settings: Settings) -> Runtime:
     if settings.default_source not in sources:
         raise ConfigurationError("SETTINGS_INVALID", f"default source {settings.default_source!r} is not one of "
                                  f"the sending systems in cancellation-origin.json: {sorted(sources)}")
-    store = SQLiteStore(settings.sqlite_path)
+    # PostgreSQL: refuse a schema that is behind before opening anything (SQLite upgrades itself).
+    require_schema(settings.database)
+    store = open_store(settings.database, pool_size=settings.database_pool_size)
     ingest = BookingIngest(store, mappings, base_url=settings.base_url,
                            limits=XmlLimits(settings.max_body_bytes, settings.max_xml_depth))
     runtime = Runtime(settings, mappings, store, ingest,
@@ -93,7 +95,7 @@ def _build_settlement_side(runtime: Runtime) -> None:
     from gateway.settlement.wiring import build_register, build_signers, build_transport  # noqa: PLC0415
 
     settings = runtime.settings
-    settlement_store = SQLiteSettlementStore(settings.sqlite_path)
+    settlement_store = open_settlement_store(settings.database)
     runtime.settlements = SettlementService(settlement_store, register=None, signers={})
     register, client = build_register(settings)
     runtime.closables.append(client)

@@ -69,9 +69,10 @@ def _bad(parameter: str, why: str) -> MalformedInput:
 
 
 def _int(parameter: str, text: str, low: int, high: int) -> int:
-    if not text.isdigit():
+    # isdigit() alone takes "²" (int() refuses it); a very long number is clamped, never parsed whole.
+    if not (text.isascii() and text.isdigit()):
         raise _bad(parameter, "must be a whole number")
-    return max(low, min(high, int(text)))
+    return max(low, min(high, int(text) if len(text) <= 18 else high))
 
 
 def _range(parameter: str, text: str, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -102,15 +103,20 @@ def _instant(moment: dt.datetime) -> str:
 
 def _date_conditions(parameter: str, token: str, raw: str, zone: ZoneInfo) -> list[Condition]:
     match = _PREFIX.match(raw)
-    assert match is not None
+    if match is None:
+        raise _bad(parameter, "needs a value")
     prefix, value = match[1] or "eq", match[2]
     if prefix not in {"eq", "gt", "lt", "ge", "le"}:
         raise _bad(parameter, f"prefix {prefix} is not supported; use eq, ge, gt, le or lt")
-    low, high = _range(parameter, value, zone)
-    if prefix == "eq":
-        return [Condition(token, "ge", (_instant(low),)), Condition(token, "lt", (_instant(high),))]
-    bound = {"ge": ("ge", low), "gt": ("ge", high), "lt": ("lt", low), "le": ("lt", high)}[prefix]
-    return [Condition(token, bound[0], (_instant(bound[1]),))]
+    try:
+        low, high = _range(parameter, value, zone)
+        if prefix == "eq":
+            return [Condition(token, "ge", (_instant(low),)), Condition(token, "lt", (_instant(high),))]
+        bound = {"ge": ("ge", low), "gt": ("ge", high), "lt": ("lt", low), "le": ("lt", high)}[prefix]
+        return [Condition(token, bound[0], (_instant(bound[1]),))]
+    except OverflowError:
+        # Year 1 or 9999 at the edge: the range's other end (or UTC) falls outside what datetime holds.
+        raise _bad(parameter, f"{value!r} is outside the dates that can be searched") from None
 
 
 def _token_condition(parameter: str, token: str, raw: str) -> Condition:

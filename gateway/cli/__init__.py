@@ -16,6 +16,8 @@ _COMMAND_MODULES = (
     "gateway.cli.settlement",
     "gateway.cli.signing",
     "gateway.cli.reports",
+    "gateway.cli.db",
+    "gateway.cli.mappings",
 )
 
 

@@ -75,12 +75,21 @@ def register(app: typer.Typer) -> None:
         source: SourceOption = "pas",
         given: Annotated[list[Path] | None, typer.Option("--given", exists=True, dir_okay=False,
                                                          help="messages applied first, not printed")] = None,
+        trace: Annotated[bool, typer.Option("--trace", help="print {format, events, bundle, trace}: where "
+                                            "each code came from (one FILE)")] = False,
     ) -> None:
         """Print the FHIR Bundle (collection) that booking messages become. Nothing is stored."""
         if fhir_version not in {"4.0", "5.0"}:
             raise typer.BadParameter("use 4.0 or 5.0", param_hint="--fhir-version")
+        if trace and len(files) != 1:
+            raise typer.BadParameter("--trace takes one FILE; put earlier messages in --given", param_hint="FILE")
         try:
-            bundle = map_messages(files, given=given or [], source=source, fhir_version=fhir_version)
+            if trace:
+                from gateway.cli.trace import trace_message  # noqa: PLC0415
+
+                bundle = trace_message(files[0], given=given or [], source=source, fhir_version=fhir_version)
+            else:
+                bundle = map_messages(files, given=given or [], source=source, fhir_version=fhir_version)
         except NordgateError as error:
             sys.stderr.write(_dump(outcome_for(error)))
             raise typer.Exit(1) from None
@@ -134,5 +143,5 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"nordgate: cannot start: {error}", err=True)
             raise typer.Exit(2) from None
         typer.echo(f"nordgate: serving on http://{settings.host}:{settings.port} "
-                   f"(database {settings.database_url}, FHIR base {settings.base_url})", err=True)
+                   f"(database {settings.database.masked}, FHIR base {settings.base_url})", err=True)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

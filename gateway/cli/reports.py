@@ -37,16 +37,18 @@ def register(app: typer.Typer) -> None:
         last: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD (the free-slot horizon's reference)")],
         period: Annotated[str, typer.Option("--period", help="month or week")] = "month",
         db: Annotated[Path | None, typer.Option("--db", exists=True, dir_okay=False,
-                                                help="SQLite database (default: NORDGATE_DATABASE_URL)")] = None,
+                                                help="SQLite file (default: NORDGATE_DATABASE_URL)")] = None,
         chart: Annotated[Path | None, typer.Option("--chart", dir_okay=False,
                                                    help="also write the SVG chart to this file")] = None,
     ) -> None:
         """Shares of booked times the citizen may cancel, may reschedule, booked themselves; free-slot horizon."""
         from zoneinfo import ZoneInfo  # noqa: PLC0415
 
+        from gateway.database import open_store, require_schema  # noqa: PLC0415
         from gateway.reports.self_service import parse_request, self_service_report  # noqa: PLC0415
         from gateway.reports.svg_chart import self_service_chart  # noqa: PLC0415
         from gateway.settings import load_settings  # noqa: PLC0415
+        from gateway.store.port import Store  # noqa: PLC0415
         from gateway.store.sqlite import SQLiteStore  # noqa: PLC0415
 
         try:
@@ -54,11 +56,19 @@ def register(app: typer.Typer) -> None:
             request = parse_request(unit, first, last, period)
         except NordgateError as error:
             raise _fail(error) from None
-        path = db if db is not None else Path(settings.sqlite_path)
-        if not path.is_file():
-            typer.echo(f"nordgate: no database at {path}", err=True)
-            raise typer.Exit(2)
-        store = SQLiteStore(path)
+        store: Store
+        if db is None and settings.database.engine == "postgresql":
+            try:
+                require_schema(settings.database)
+                store = open_store(settings.database, pool_size=1)
+            except NordgateError as error:
+                raise _fail(error) from None
+        else:
+            path = db if db is not None else Path(settings.sqlite_path)
+            if not path.is_file():
+                typer.echo(f"nordgate: no database at {path}", err=True)
+                raise typer.Exit(2)
+            store = SQLiteStore(path)
         try:
             data = self_service_report(store, request, ZoneInfo(settings.local_timezone))
         finally:

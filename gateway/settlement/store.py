@@ -28,49 +28,37 @@ from gateway.settlement.records import (
     SettlementRecord,
     SettlementState,
 )
+from gateway.store.migrate import ensure_sqlite_schema
 
-__all__ = ["SQLiteSettlementStore"]
+__all__ = ["OUTBOX_COLUMNS", "SELECT_SETTLEMENT", "SQLiteSettlementStore", "outbox_item", "settlement_record"]
 
 T = TypeVar("T")
 
-_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS settlement (
-    id TEXT PRIMARY KEY, state TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,
-    batch BLOB NOT NULL, verdicts BLOB NOT NULL, totals BLOB, msg_id TEXT UNIQUE, message BLOB,
-    receiver_her_id TEXT, error_code TEXT, last_error TEXT,
-    apprec_status INTEGER, apprec_errors TEXT, apprec_id TEXT, apprec_at TEXT);
-CREATE TABLE IF NOT EXISTS outbox (
-    msg_id TEXT PRIMARY KEY, settlement_id TEXT NOT NULL REFERENCES settlement (id),
-    receiver_her_id TEXT NOT NULL, payload BLOB NOT NULL, state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, leased_until TEXT,
-    lease_owner TEXT, delivered_at TEXT, last_error TEXT);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
-"""
-_SETTLEMENT_COLUMNS: Final = (
+SETTLEMENT_COLUMNS: Final = (
     "s.id, s.state, s.created, s.updated, s.verdicts, s.totals, s.msg_id, s.receiver_her_id, "
     "s.message IS NOT NULL, s.error_code, s.last_error, s.apprec_status, s.apprec_errors, s.apprec_id"
 )
-_OUTBOX_COLUMNS: Final = (
+OUTBOX_COLUMNS: Final = (
     "o.msg_id, o.settlement_id, o.receiver_her_id, o.payload, o.state, o.attempts, o.next_attempt_at, "
     "o.leased_until, o.delivered_at, o.last_error"
 )
-_SELECT: Final = (
-    f"SELECT {_SETTLEMENT_COLUMNS}, {_OUTBOX_COLUMNS} FROM settlement s "  # noqa: S608 - fixed text
+SELECT_SETTLEMENT: Final = (
+    f"SELECT {SETTLEMENT_COLUMNS}, {OUTBOX_COLUMNS} FROM settlement s "  # noqa: S608 - fixed text
     "LEFT JOIN outbox o ON o.msg_id = s.msg_id"
 )
 _APPREC_FROM: Final = tuple(s.value for s in (SettlementState.QUEUED, SettlementState.SENT, SettlementState.FAILED))
 
 
-def _outbox(row: tuple[Any, ...]) -> OutboxItem:
+def outbox_item(row: tuple[Any, ...]) -> OutboxItem:
     return OutboxItem(row[0], row[1], row[2], bytes(row[3]), DeliveryState(row[4]), row[5], row[6], row[7],
                       row[8], row[9])
 
 
-def _record(row: tuple[Any, ...]) -> SettlementRecord:
+def settlement_record(row: tuple[Any, ...]) -> SettlementRecord:
     apprec = None
     if row[11] is not None:
         apprec = AppRecOutcome(int(row[11]), tuple(orjson.loads(row[12] or "[]")), row[13])
-    delivery = _outbox(row[14:]) if row[14] is not None else None
+    delivery = outbox_item(row[14:]) if row[14] is not None else None
     return SettlementRecord(
         id=row[0], state=SettlementState(row[1]), created=row[2], updated=row[3], verdicts=bytes(row[4]),
         totals=None if row[5] is None else bytes(row[5]), msg_id=row[6], receiver_her_id=row[7],
@@ -90,7 +78,7 @@ class SQLiteSettlementStore:
             if self._path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            ensure_sqlite_schema(self._db)  # tables come from the migrations only
         except sqlite3.Error as exc:
             raise ConfigurationError("DATABASE_UNREADABLE",
                                      f"cannot open SQLite database {self._path}: {exc}") from None
@@ -129,12 +117,12 @@ class SQLiteSettlementStore:
                     (s.msg_id, s.id, s.receiver_her_id, s.message, DeliveryState.QUEUED.value, now))
 
     def get(self, settlement_id: str) -> SettlementRecord | None:
-        row = self._read(lambda db: db.execute(f"{_SELECT} WHERE s.id = ?", (settlement_id,)).fetchone())
-        return _record(row) if row else None
+        row = self._read(lambda db: db.execute(f"{SELECT_SETTLEMENT} WHERE s.id = ?", (settlement_id,)).fetchone())
+        return settlement_record(row) if row else None
 
     def by_msg_id(self, msg_id: str) -> SettlementRecord | None:
-        row = self._read(lambda db: db.execute(f"{_SELECT} WHERE s.msg_id = ?", (msg_id,)).fetchone())
-        return _record(row) if row else None
+        row = self._read(lambda db: db.execute(f"{SELECT_SETTLEMENT} WHERE s.msg_id = ?", (msg_id,)).fetchone())
+        return settlement_record(row) if row else None
 
     def message(self, settlement_id: str) -> bytes | None:
         row = self._read(lambda db: db.execute("SELECT message FROM settlement WHERE id = ?",
@@ -149,10 +137,10 @@ class SQLiteSettlementStore:
     def record_apprec(self, msg_id: str, outcome: AppRecOutcome, state: SettlementState, *,
                       now: str) -> tuple[SettlementRecord | None, bool]:
         with self._transaction() as db:
-            row = db.execute(f"{_SELECT} WHERE s.msg_id = ?", (msg_id,)).fetchone()
+            row = db.execute(f"{SELECT_SETTLEMENT} WHERE s.msg_id = ?", (msg_id,)).fetchone()
             if row is None:
                 return None, False
-            record = _record(row)
+            record = settlement_record(row)
             if record.apprec is not None or record.state.value not in _APPREC_FROM:
                 return record, False
             db.execute(
@@ -164,8 +152,8 @@ class SQLiteSettlementStore:
             db.execute("UPDATE outbox SET state=?, delivered_at=COALESCE(delivered_at, ?), leased_until=NULL, "
                        "lease_owner=NULL WHERE msg_id=? AND state!=?",
                        (DeliveryState.SENT.value, now, msg_id, DeliveryState.SENT.value))
-            row = db.execute(f"{_SELECT} WHERE s.msg_id = ?", (msg_id,)).fetchone()
-        return _record(row), True
+            row = db.execute(f"{SELECT_SETTLEMENT} WHERE s.msg_id = ?", (msg_id,)).fetchone()
+        return settlement_record(row), True
 
     # ----------------------------------------------------------------------- outbox
 
@@ -179,9 +167,9 @@ class SQLiteSettlementStore:
             for msg_id in ids:
                 db.execute("UPDATE outbox SET leased_until=?, lease_owner=?, attempts=attempts+1 WHERE msg_id=?",
                            (lease_until, owner, msg_id))
-                row = db.execute(f"SELECT {_OUTBOX_COLUMNS} FROM outbox o WHERE o.msg_id=?",  # noqa: S608
+                row = db.execute(f"SELECT {OUTBOX_COLUMNS} FROM outbox o WHERE o.msg_id=?",  # noqa: S608
                                  (msg_id,)).fetchone()
-                items.append(_outbox(row))
+                items.append(outbox_item(row))
         return items
 
     def mark_sent(self, msg_id: str, *, owner: str, now: str) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from gateway.errors import ConfigurationError
+from gateway.store.migrate import ensure_sqlite_schema
 from gateway.store.port import Condition, SearchPage, Stored, Token
 
 __all__ = ["SQLiteStore", "utc_now_instant"]
@@ -23,20 +24,6 @@ __all__ = ["SQLiteStore", "utc_now_instant"]
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS resource (
-    resource_type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
-    last_updated TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (resource_type, id));
-CREATE TABLE IF NOT EXISTS resource_history (
-    resource_type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
-    last_updated TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (resource_type, id, version_id));
-CREATE TABLE IF NOT EXISTS search_token (
-    resource_type TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (resource_type, id, name, value)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS search_token_lookup ON search_token (resource_type, name, value);
-CREATE TABLE IF NOT EXISTS receipt (key TEXT PRIMARY KEY, response BLOB NOT NULL, created TEXT NOT NULL)
-    WITHOUT ROWID;
-"""
 _OPS = {"eq": "=", "ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
 
@@ -98,7 +85,7 @@ class SQLiteStore:
                 raise ConfigurationError("DATABASE_PATH_INVALID", f"folder {parent} for the database does not exist")
         self._write_lock = threading.Lock()
         self._writer = self._connect()
-        self._writer.executescript(_SCHEMA)
+        ensure_sqlite_schema(self._writer)  # tables come from the migrations only (gateway/migrations)
         self._local = threading.local()
 
     def _connect(self) -> sqlite3.Connection:

@@ -1,4 +1,5 @@
-"""An app on a temporary SQLite file, in-process (TestClient) or on a real loopback port."""
+"""An app on a fresh test database (SQLite file or PostgreSQL schema: tests/database.py), in-process
+(TestClient) or on a real loopback port."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from fastapi.testclient import TestClient
 
 from gateway.api import create_app
 from gateway.settings import Settings, load_settings
+from tests.database import database_url_for
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(database_url=f"sqlite:///{tmp_path / 'gateway.db'}", public_base_url="http://testserver/fhir")
+    return load_settings(database_url=database_url_for(tmp_path), public_base_url="http://testserver/fhir")
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def test_metadata_tells_the_truth(client: TestClient, accept: str | None, releas
     if release == "4.0.1":
         CapabilityStatement.model_validate(statement)
     served = {resource["type"]: resource for resource in statement["rest"][0]["resource"]}
-    assert set(served) == {"Appointment", "AppointmentResponse", "Encounter", "Schedule", "Slot"}
+    assert set(served) == {"Appointment", "AppointmentResponse", "Encounter", "Schedule", "Slot", "ConceptMap"}
     names = {param["name"] for param in served["Appointment"]["searchParam"]}
     assert {"identifier", "patient:identifier", "date", "status", "_count"} <= names
     # every advertised parameter really is accepted

@@ -20,6 +20,7 @@ from gateway.groups.no_service import group_appointment_id
 from gateway.settings import load_settings
 from gateway.settlement.batch import parse_batch
 from tests.adapters.inbound.no_group.events import CLINIC, GROUP, P1, P2, P3, added, body, created, event, finished
+from tests.database import database_url_for
 from tests.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE
 
 JSON = {"content-type": "application/json"}
@@ -32,7 +33,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     # The settlement side as the settlement API tests configure it: the enterprise certificate of
     # organisation 921000006 and the stand-in address register holding HER-id 8142531.
     settings = load_settings(
-        database_url=f"sqlite:///{tmp_path / 'gateway.db'}", public_base_url="http://testserver/fhir",
+        database_url=database_url_for(tmp_path), public_base_url="http://testserver/fhir",
         ar_data_dir=AR_DATA, signing_trust_anchors=CA_PEM, enterprise_p12=ENTERPRISE_P12,
         enterprise_password_file=PASSWORD_FILE, drop_dir=tmp_path / "drop", outbox_worker=False,
         max_body_bytes=64 * 1024)

@@ -178,11 +178,19 @@ def test_chart_is_an_svg_with_the_labels(unit: TestClient) -> None:
     assert any("7.6 weeks" in text and "NOT met" in text for text in texts)
 
 
+def database_args(settings: Settings) -> tuple[list[str], dict[str, str]]:
+    """``--db FILE`` on SQLite; on PostgreSQL the command reads NORDGATE_DATABASE_URL like the gateway."""
+    if settings.database.engine == "sqlite":
+        return ["--db", settings.sqlite_path], {}
+    return [], {"NORDGATE_DATABASE_URL": settings.database_url}
+
+
 def test_cli_twin_gives_the_same_json_and_chart(unit: TestClient, settings: Settings, tmp_path: Path) -> None:
     chart = tmp_path / "chart.svg"
+    args, env = database_args(settings)
     result = CliRunner().invoke(build_app(), [
         "report", "self-service", "--unit", UNIT, "--from", "2026-03-01", "--to", "2026-04-30",
-        "--db", settings.sqlite_path, "--chart", str(chart)])
+        *args, "--chart", str(chart)], env=env)
     assert result.exit_code == 0, result.output
     assert orjson.loads(result.stdout) == report(unit)
     assert chart.read_bytes() == unit.get("/reports/self-service/chart.svg", params={
@@ -190,6 +198,7 @@ def test_cli_twin_gives_the_same_json_and_chart(unit: TestClient, settings: Sett
 
 
 def test_cli_refuses_bad_parameters(settings: Settings, client: TestClient) -> None:
+    args, env = database_args(settings)
     result = CliRunner().invoke(build_app(), ["report", "self-service", "--unit", "nope", "--from", "2026-03-01",
-                                              "--to", "2026-04-30", "--db", settings.sqlite_path])
+                                              "--to", "2026-04-30", *args], env=env)
     assert result.exit_code == 2 and "REPORT_PARAMETER_INVALID" in result.output

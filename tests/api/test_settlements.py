@@ -27,6 +27,7 @@ from gateway.api import create_app
 from gateway.api.runtime import build_runtime
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
 from gateway.settings import Settings, load_settings
+from tests.database import database_url_for
 from tests.settlement.service.helpers import (
     AR_DATA,
     CA_PEM,
@@ -45,7 +46,7 @@ XML = {"content-type": "application/xml"}
 
 def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": f"sqlite:///{tmp_path / 'gateway.db'}", "ar_data_dir": AR_DATA,
+        "database_url": database_url_for(tmp_path), "ar_data_dir": AR_DATA,
         "signing_trust_anchors": CA_PEM, "enterprise_p12": ENTERPRISE_P12,
         "enterprise_password_file": PASSWORD_FILE, "drop_dir": tmp_path / "drop", "outbox_poll_s": 0.05,
     }
@@ -241,7 +242,7 @@ def test_kill_9_while_queued_then_every_message_is_delivered_exactly_once(tmp_pa
     server_thread.start()
     receiver_url = f"http://127.0.0.1:{server.server_address[1]}/in"
     common = {
-        "NORDGATE_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}", "NORDGATE_AR_DATA_DIR": str(AR_DATA),
+        "NORDGATE_DATABASE_URL": database_url_for(tmp_path), "NORDGATE_AR_DATA_DIR": str(AR_DATA),
         "NORDGATE_SIGNING_TRUST_ANCHORS": str(CA_PEM), "NORDGATE_ENTERPRISE_P12": str(ENTERPRISE_P12),
         "NORDGATE_ENTERPRISE_PASSWORD_FILE": str(PASSWORD_FILE), "NORDGATE_OUTBOX_POLL_S": "0.1",
         "NORDGATE_OUTBOX_BACKOFF_BASE_S": "0.2", "NORDGATE_OUTBOX_BACKOFF_MAX_S": "0.5",

@@ -16,6 +16,7 @@ from gateway.mappings import load_mappings
 from gateway.resources import mappings_dir
 from gateway.settings import load_settings
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot
+from tests.database import database_url_for
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_not_json_and_missing_required_maps(maps: Path) -> None:
 
 def test_start_up_stops_on_a_broken_map(maps: Path, tmp_path: Path) -> None:
     edit(maps / "crm-time-type.json", lambda d: d["group"][0].pop("target"))
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", mappings_dir=maps)
+    settings = load_settings(database_url=database_url_for(tmp_path, "x.db"), mappings_dir=maps)
     with pytest.raises(ConfigurationError) as caught:
         build_runtime(settings)
     assert "crm-time-type.json" in caught.value.message and "group[0].target" in caught.value.message

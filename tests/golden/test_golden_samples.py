@@ -10,7 +10,7 @@ from fhir.resources.operationoutcome import OperationOutcome as OperationOutcome
 from fhir.resources.R4B.bundle import Bundle as BundleR4
 from fhir.resources.R4B.operationoutcome import OperationOutcome as OperationOutcomeR4
 
-from gateway.golden import GoldenCase, discover, render_expected, run_case
+from gateway.golden import GoldenCase, discover, run_case, write_expected
 from tests.conftest import SAMPLES
 
 CASES = list(discover(SAMPLES))
@@ -32,7 +32,7 @@ def test_sample_maps_to_its_golden_output(case: GoldenCase, update_golden: bool)
     result = run_case(case)
     if update_golden and not result.passed:
         print(f"updating {case.expected}:\n  " + "\n  ".join(str(d) for d in result.differences))
-        case.expected.write_bytes(render_expected(result.actual))
+        write_expected(result)
         return
     assert result.passed, f"{case.name} differs from {case.expected.name}:\n  " + "\n  ".join(
         str(difference) for difference in result.differences)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
 from gateway.bookings.ingest import BookingIngest
+from gateway.database import open_store
 from gateway.errors import Conflict, NordgateError, Unprocessable
 from gateway.mappings import load_mappings
 from gateway.resources import mappings_dir
-from gateway.store.sqlite import SQLiteStore
 from tests.adapters.inbound.crm_scheduling.messages import (
     cancel_booking,
     make_booking,
@@ -20,11 +21,12 @@ from tests.adapters.inbound.crm_scheduling.messages import (
     timeslot,
     update_booking,
 )
+from tests.database import store_url_for
 
 
 @pytest.fixture
-def ingest() -> Iterator[BookingIngest]:
-    store = SQLiteStore(":memory:")
+def ingest(tmp_path: Path) -> Iterator[BookingIngest]:
+    store = open_store(store_url_for(tmp_path))
     yield BookingIngest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
     store.close()
 

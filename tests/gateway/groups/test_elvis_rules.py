@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from fhir.resources.R4B.appointment import Appointment as AppointmentR4
 from fhir.resources.R4B.encounter import Encounter as EncounterR4
 
 from gateway.bookings.ingest import BookingIngest
+from gateway.database import open_store
 from gateway.errors import Conflict, NordgateError, Unprocessable
 from gateway.fhir.common import FhirVersion
 from gateway.groups.elvis_records import appointment_id, group_encounter_id, group_session_id
@@ -21,7 +23,6 @@ from gateway.kinds import decode_stored
 from gateway.mappings import load_mappings
 from gateway.records import PersonRef
 from gateway.resources import mappings_dir
-from gateway.store.sqlite import SQLiteStore
 from tests.adapters.inbound.crm_scheduling.messages import cancel_booking, make_booking, timeslot
 from tests.adapters.inbound.elvis.messages import (
     ELSA,
@@ -37,6 +38,7 @@ from tests.adapters.inbound.elvis.messages import (
     telephone,
     visit,
 )
+from tests.database import store_url_for
 
 MODELS = {
     FhirVersion.R4: {"Appointment": AppointmentR4, "Encounter": EncounterR4},
@@ -46,8 +48,8 @@ SESSION = group_session_id(UNIT, "S-1")
 
 
 @pytest.fixture
-def ingest() -> Iterator[BookingIngest]:
-    store = SQLiteStore(":memory:")
+def ingest(tmp_path: Path) -> Iterator[BookingIngest]:
+    store = open_store(store_url_for(tmp_path))
     yield BookingIngest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
     store.close()
 

@@ -4,6 +4,7 @@ store; and the draft settlement batch a finished appointment yields."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -14,6 +15,7 @@ from fhir.resources.R4B.appointment import Appointment as AppointmentR4
 from fhir.resources.R4B.encounter import Encounter as EncounterR4
 
 from gateway.bookings.ingest import BookingIngest
+from gateway.database import open_store
 from gateway.errors import Conflict, NordgateError, Unprocessable
 from gateway.fhir.common import FhirVersion
 from gateway.groups.no_bills import PAY_LATER_NOTE, draft_batch
@@ -25,7 +27,6 @@ from gateway.resources import mappings_dir
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.model import AccountingType, ExemptionCode
 from gateway.settlement.rules import check
-from gateway.store.sqlite import SQLiteStore
 from tests.adapters.inbound.no_group.events import (
     ACCOUNT,
     CLINIC,
@@ -40,13 +41,14 @@ from tests.adapters.inbound.no_group.events import (
     event,
     finished,
 )
+from tests.database import store_url_for
 
 APPOINTMENT = group_appointment_id(CLINIC["herId"], GROUP)
 
 
 @pytest.fixture
-def ingest() -> Iterator[BookingIngest]:
-    store = SQLiteStore(":memory:")
+def ingest(tmp_path: Path) -> Iterator[BookingIngest]:
+    store = open_store(store_url_for(tmp_path))
     yield BookingIngest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
     store.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -12,6 +13,7 @@ from fhir.resources.bundle import Bundle as BundleR5
 from fhir.resources.R4B.bundle import Bundle as BundleR4
 
 from gateway.bookings.ingest import BookingIngest
+from gateway.database import open_store
 from gateway.domain.availability import AvailableTimeslots
 from gateway.errors import NordgateError
 from gateway.fhir.common import FhirVersion
@@ -21,23 +23,24 @@ from gateway.mappings import load_mappings
 from gateway.resources import mappings_dir
 from gateway.schedule.service import schedule_id, slot_id
 from gateway.schedule.slot_days import INDEX_TYPE
-from gateway.store.sqlite import SQLiteStore
+from gateway.store.port import Store
 from tests.adapters.inbound.crm_scheduling.available import PERFORMER, available_response, free_slot
 from tests.adapters.inbound.crm_scheduling.messages import UNIT, soap
+from tests.database import store_url_for
 
 OTHER = "SE2321000131-P000000000999"
 STOCKHOLM = dt.timezone(dt.timedelta(hours=1))
 
 
 @pytest.fixture
-def store() -> Iterator[SQLiteStore]:
-    store = SQLiteStore(":memory:")
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = open_store(store_url_for(tmp_path))
     yield store
     store.close()
 
 
 @pytest.fixture
-def ingest(store: SQLiteStore) -> BookingIngest:
+def ingest(store: Store) -> BookingIngest:
     return BookingIngest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
 
 
@@ -143,7 +146,7 @@ def test_r5_uses_codeable_references(ingest: BookingIngest) -> None:
     assert isinstance(slot["appointmentType"], list)
 
 
-def test_the_day_index_is_bookkeeping_not_a_resource(ingest: BookingIngest, store: SQLiteStore) -> None:
+def test_the_day_index_is_bookkeeping_not_a_resource(ingest: BookingIngest, store: Store) -> None:
     resources = push(ingest, available_response(free_slot("20260302083000", "20260302090000")))
     assert {resource["resourceType"] for resource in resources} == {"Schedule", "Slot"}
     assert store.count(INDEX_TYPE) == 1

@@ -12,11 +12,12 @@ import pytest
 
 from adapters.outbound.ports import CertificateKind, Signer
 from adapters.outbound.signing.verify import verify_msghead
+from gateway.database import open_settlement_store
 from gateway.errors import Conflict, MalformedInput, NotFound, SigningRefused, TransientError, Unprocessable
 from gateway.settlement.records import SettlementState
 from gateway.settlement.service import BatchRefused, SettlementService
-from gateway.settlement.store import SQLiteSettlementStore
 from gateway.settlement.view import settlement_json
+from tests.database import database_url_for
 from tests.settlement.service.helpers import (
     FixedClock,
     anchors,
@@ -32,7 +33,7 @@ from tests.settlement.service.helpers import (
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[SettlementService]:
-    store = SQLiteSettlementStore(tmp_path / "db.sqlite")
+    store = open_settlement_store(database_url_for(tmp_path, "db.sqlite"))
     ar = register()
     signer = enterprise_signer()
     woken: list[int] = []
@@ -54,13 +55,13 @@ def test_submit_signs_and_queues_durably(service: SettlementService, tmp_path: P
     assert [b["verdict"] for b in view["bills"]] == ["included", "included"]
     assert view["delivery"]["state"] == "queued" and view["delivery"]["attempts"] == 0
     # on disk: a second connection to the same file sees it
-    other = SQLiteSettlementStore(tmp_path / "db.sqlite")
+    other = open_settlement_store(database_url_for(tmp_path, "db.sqlite"))
     assert other.message(record.id) == message
     other.close()
 
 
 def test_official_msghead_schema_is_applied_with_a_reference_folder(tmp_path: Path, reference_dir: Path) -> None:
-    store = SQLiteSettlementStore(tmp_path / "ref.sqlite")
+    store = open_settlement_store(database_url_for(tmp_path, "ref.sqlite"))
     checked = SettlementService(store, register=register(), signers={CertificateKind.ENTERPRISE: enterprise_signer()},
                                 reference_dir=reference_dir)
     assert checked.submit(to_bytes(batch())).state is SettlementState.QUEUED
@@ -117,7 +118,7 @@ def test_the_certificate_must_carry_the_accounts_organisation(service: Settlemen
 
 
 def test_the_certificate_is_checked_at_the_signing_time(tmp_path: Path) -> None:
-    store = SQLiteSettlementStore(tmp_path / "db.sqlite")
+    store = open_settlement_store(database_url_for(tmp_path, "db.sqlite"))
     late = SettlementService(store, register=register(), signers={CertificateKind.ENTERPRISE: enterprise_signer()},
                              clock=FixedClock(dt.datetime(2041, 1, 1, tzinfo=dt.UTC)))
     with pytest.raises(SigningRefused) as caught:
@@ -134,7 +135,7 @@ def test_sender_must_be_an_active_party_in_the_ar(service: SettlementService, se
 
 
 def test_no_address_register_is_503(tmp_path: Path) -> None:
-    store = SQLiteSettlementStore(tmp_path / "db.sqlite")
+    store = open_settlement_store(database_url_for(tmp_path, "db.sqlite"))
     signers: dict[CertificateKind, Signer] = {CertificateKind.ENTERPRISE: enterprise_signer()}
     with pytest.raises(TransientError) as caught:
         SettlementService(store, register=None, signers=signers).submit(to_bytes(batch()))

@@ -1,0 +1,3 @@
+"""The web playground: a page served by the gateway to try messages, see their FHIR, trace and diff."""
+
+__all__: list[str] = []

@@ -1,0 +1,125 @@
+"""Preview: what a message becomes, with the trace of every coded and identifier field, stored nowhere.
+
+The same pipeline as a push (detect format, parse, apply the rules, render) on an in-memory store
+made for this one preview, as ``nordgate map`` does: ``given`` messages are applied first (state
+only, e.g. the open invitation an answer refers to), then the message itself. Its Bundle is exactly
+what ``nordgate map`` prints, so it compares with a sample's expected file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.inbound import crm_scheduling, elvis, no_group
+from gateway.bookings.ingest import BookingIngest
+from gateway.errors import NordgateError
+from gateway.events import apply_event
+from gateway.fhir.common import FhirVersion
+from gateway.formats import XmlLimits
+from gateway.kinds import decode_stored, render_record
+from gateway.mappings import MappingSet
+from gateway.recordstore import Outcome
+from gateway.store.port import StoreSession
+from gateway.store.sqlite import SQLiteStore
+from gateway.trace.collector import Trace
+from gateway.trace.rules import event_name
+from gateway.trace.sources import annotate
+from gateway.xmlsafe import parse_xml
+
+__all__ = ["PREVIEW_BASE", "Message", "Preview", "detect_format", "preview"]
+
+JSON = dict[str, Any]
+PREVIEW_BASE = "urn:nordgate:preview"  # the fullUrl base `nordgate map` uses: nothing is served there
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    body: bytes
+    name: str | None = None  # a file name: error locations are prefixed with it, as `nordgate map` does
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    format: str
+    events: list[JSON]
+    bundle: JSON
+    trace: list[JSON]
+
+    def to_json(self) -> JSON:
+        return {"format": self.format, "events": self.events, "bundle": self.bundle, "trace": self.trace}
+
+
+def detect_format(body: bytes, limits: XmlLimits | None = None) -> str:
+    """Which inbound format a message is (``unknown`` when none takes it); only its root is looked at."""
+    limits = limits or XmlLimits()
+    if body.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
+        return no_group.FORMAT
+    try:
+        message = crm_scheduling.message_root(parse_xml(body, max_bytes=limits.max_bytes,
+                                                        max_depth=limits.max_depth))
+    except NordgateError:
+        return "unknown"
+    if crm_scheduling.is_crm_scheduling(message):
+        return crm_scheduling.FORMAT
+    return elvis.FORMAT if elvis.is_elvis(message) else "unknown"
+
+
+@contextmanager
+def _named(message: Message) -> Iterator[None]:
+    try:
+        yield
+    except NordgateError as error:
+        if message.name:
+            error.location = f"{message.name}:{error.location}" if error.location else message.name
+        raise
+
+
+def _event_json(event: Any) -> JSON:
+    return {"event": event_name(event), "type": type(event).__name__,
+            "location": getattr(event, "location", "/"), "source": getattr(event, "source", None)}
+
+
+def _apply(events: list[Any], mappings: MappingSet) -> Any:
+    def unit_of_work(session: StoreSession) -> dict[tuple[str, str], tuple[Outcome, Any]]:
+        # Each resource once, in first-touched order, as it ended and with the event that left it so
+        # (the order and content `nordgate map` gives).
+        touched: dict[tuple[str, str], tuple[Outcome, Any]] = {}
+        for event in events:
+            for outcome in apply_event(session, event, mappings):
+                touched[outcome.stored.resource_type, outcome.stored.id] = (outcome, event)
+        return touched
+
+    return unit_of_work
+
+
+def preview(message: Message, *, given: Sequence[Message] = (), source: str, version: FhirVersion,
+            mappings: MappingSet, limits: XmlLimits | None = None) -> Preview:
+    """Raises the NordgateError a push of these messages would (4xx), with named locations."""
+    store = SQLiteStore(":memory:")
+    try:
+        ingest = BookingIngest(store, mappings, base_url=PREVIEW_BASE, limits=limits)
+        for item in given:
+            with _named(item):
+                ingest.push(item.body, source=source, version=version)
+        with _named(message):
+            events = ingest.parse(message.body, source)
+            [result] = store.write_batch([_apply(events, mappings)])
+            if isinstance(result, BaseException):
+                raise result
+    finally:
+        store.close()
+    trace = Trace()
+    entries: list[JSON] = []
+    for outcome, event in result.values():
+        stored = outcome.stored
+        record = outcome.record if outcome.record is not None else decode_stored(stored)
+        start = len(trace.entries)
+        resource = render_record(record, stored, mappings, version, trace=trace)
+        annotate(trace.entries[start:], event, record)
+        entries.append({"fullUrl": f"{PREVIEW_BASE}/{stored.resource_type}/{stored.id}", "resource": resource})
+    return Preview(format=detect_format(message.body, limits), events=[_event_json(event) for event in events],
+                   bundle={"resourceType": "Bundle", "type": "collection", "entry": entries},
+                   trace=trace.to_json())

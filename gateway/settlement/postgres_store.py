@@ -1,0 +1,161 @@
+"""PostgreSQL home of settlements and the outbox, for several gateway processes on one database.
+
+Same contract as :class:`~gateway.settlement.store.SQLiteSettlementStore` (every method one
+transaction, committed when it returns), but where SQLite serialises everything through one lock,
+here concurrent processes are kept apart by the database:
+
+- the outbox is claimed with ``SELECT … FOR UPDATE SKIP LOCKED``: two workers claiming at once get
+  disjoint rows, and the lease they write (``leased_until``, ``lease_owner``) keeps the row theirs
+  after the claim commits; a worker that died leaves a lease that runs out, and the row is claimed
+  again by whoever comes next (``leased_until <= now``);
+- recording an AppRec locks the settlement row (``FOR UPDATE OF s``), so two processes receiving
+  the same or contradicting receipts record exactly one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import orjson
+
+from gateway.settlement.records import (
+    AppRecOutcome,
+    DeliveryState,
+    NewSettlement,
+    OutboxItem,
+    SettlementRecord,
+    SettlementState,
+)
+from gateway.settlement.store import OUTBOX_COLUMNS, SELECT_SETTLEMENT, outbox_item, settlement_record
+from gateway.store.pg import open_pool
+from gateway.store.url import DatabaseURL
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+
+__all__ = ["PostgresSettlementStore"]
+
+T = TypeVar("T")
+
+_SELECT: Final = SELECT_SETTLEMENT
+_APPREC_FROM: Final = [s.value for s in (SettlementState.QUEUED, SettlementState.SENT, SettlementState.FAILED)]
+
+
+class PostgresSettlementStore:
+    """Implements :class:`~gateway.settlement.records.SettlementStore` on PostgreSQL."""
+
+    def __init__(self, url: DatabaseURL, *, pool_size: int = 4) -> None:
+        self._pool = open_pool(url, name="nordgate-settlements", min_size=1, max_size=pool_size)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection[Any]]:
+        with self._pool.connection() as connection, connection.transaction():
+            yield connection
+
+    def _read(self, work: Callable[[Connection[Any]], T]) -> T:
+        with self._pool.connection() as connection:
+            return work(connection)
+
+    # ------------------------------------------------------------------ settlements
+
+    def add(self, settlement: NewSettlement, *, now: str) -> None:
+        s = settlement
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO settlement (id, state, created, updated, batch, verdicts, totals, msg_id, message, "
+                "receiver_her_id, error_code) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                (s.id, s.state.value, now, now, s.batch, s.verdicts, s.totals, s.msg_id, s.message,
+                 s.receiver_her_id, s.error_code))
+            if s.message is not None and s.msg_id is not None and s.receiver_her_id is not None:
+                db.execute(
+                    "INSERT INTO outbox (msg_id, settlement_id, receiver_her_id, payload, state, attempts, "
+                    "next_attempt_at) VALUES (%s,%s,%s,%s,%s,0,%s)",
+                    (s.msg_id, s.id, s.receiver_her_id, s.message, DeliveryState.QUEUED.value, now))
+
+    def get(self, settlement_id: str) -> SettlementRecord | None:
+        row = self._read(lambda db: db.execute(f"{_SELECT} WHERE s.id = %s", (settlement_id,)).fetchone())
+        return settlement_record(row) if row else None
+
+    def by_msg_id(self, msg_id: str) -> SettlementRecord | None:
+        row = self._read(lambda db: db.execute(f"{_SELECT} WHERE s.msg_id = %s", (msg_id,)).fetchone())
+        return settlement_record(row) if row else None
+
+    def message(self, settlement_id: str) -> bytes | None:
+        row = self._read(lambda db: db.execute("SELECT message FROM settlement WHERE id = %s",
+                                               (settlement_id,)).fetchone())
+        return bytes(row[0]) if row and row[0] is not None else None
+
+    def batch(self, settlement_id: str) -> bytes | None:
+        row = self._read(lambda db: db.execute("SELECT batch FROM settlement WHERE id = %s",
+                                               (settlement_id,)).fetchone())
+        return bytes(row[0]) if row else None
+
+    def record_apprec(self, msg_id: str, outcome: AppRecOutcome, state: SettlementState, *,
+                      now: str) -> tuple[SettlementRecord | None, bool]:
+        with self._transaction() as db:
+            # The row lock makes "not recorded yet → record it" one step for concurrent receivers.
+            row = db.execute(f"{_SELECT} WHERE s.msg_id = %s FOR UPDATE OF s", (msg_id,)).fetchone()
+            if row is None:
+                return None, False
+            record = settlement_record(row)
+            if record.apprec is not None or record.state.value not in _APPREC_FROM:
+                return record, False
+            db.execute(
+                "UPDATE settlement SET state=%s, updated=%s, apprec_status=%s, apprec_errors=%s, apprec_id=%s, "
+                "apprec_at=%s WHERE id=%s",
+                (state.value, now, outcome.status, orjson.dumps(list(outcome.error_codes)).decode(),
+                 outcome.apprec_id, now, record.id))
+            # A receipt proves delivery: a row still queued (or given up on) must not be sent again.
+            db.execute("UPDATE outbox SET state=%s, delivered_at=COALESCE(delivered_at, %s), leased_until=NULL, "
+                       "lease_owner=NULL WHERE msg_id=%s AND state<>%s",
+                       (DeliveryState.SENT.value, now, msg_id, DeliveryState.SENT.value))
+            row = db.execute(f"{_SELECT} WHERE s.msg_id = %s", (msg_id,)).fetchone()
+        return (settlement_record(row) if row else None), True
+
+    # ----------------------------------------------------------------------- outbox
+
+    def claim_due(self, *, now: str, lease_until: str, owner: str, limit: int) -> list[OutboxItem]:
+        with self._transaction() as db:
+            # SKIP LOCKED: rows another worker is claiming right now are passed over, not waited
+            # for; a row whose claim committed is re-checked against the lease condition.
+            rows = db.execute(
+                f"UPDATE outbox o SET leased_until=%s, lease_owner=%s, attempts=o.attempts+1 "  # noqa: S608
+                "WHERE o.msg_id IN (SELECT msg_id FROM outbox WHERE state=%s AND next_attempt_at <= %s "
+                "AND (leased_until IS NULL OR leased_until <= %s) ORDER BY next_attempt_at, msg_id LIMIT %s "
+                f"FOR UPDATE SKIP LOCKED) RETURNING {OUTBOX_COLUMNS}",
+                (lease_until, owner, DeliveryState.QUEUED.value, now, now, limit)).fetchall()
+        items = [outbox_item(row) for row in rows]
+        return sorted(items, key=lambda item: (item.next_attempt_at or "", item.msg_id))
+
+    def mark_sent(self, msg_id: str, *, owner: str, now: str) -> None:
+        # Delivered is a fact whoever holds the lease now; the owner is not checked.
+        with self._transaction() as db:
+            db.execute("UPDATE outbox SET state=%s, delivered_at=%s, leased_until=NULL, lease_owner=NULL "
+                       "WHERE msg_id=%s AND state=%s",
+                       (DeliveryState.SENT.value, now, msg_id, DeliveryState.QUEUED.value))
+            db.execute("UPDATE settlement SET state=%s, updated=%s WHERE msg_id=%s AND state=%s",
+                       (SettlementState.SENT.value, now, msg_id, SettlementState.QUEUED.value))
+
+    def mark_retry(self, msg_id: str, *, owner: str, error: str, next_attempt_at: str, now: str) -> None:
+        with self._transaction() as db:
+            changed = db.execute(
+                "UPDATE outbox SET last_error=%s, next_attempt_at=%s, leased_until=NULL, lease_owner=NULL "
+                "WHERE msg_id=%s AND state=%s AND lease_owner=%s",
+                (error, next_attempt_at, msg_id, DeliveryState.QUEUED.value, owner)).rowcount
+            if changed:
+                db.execute("UPDATE settlement SET last_error=%s, updated=%s WHERE msg_id=%s", (error, now, msg_id))
+
+    def mark_failed(self, msg_id: str, *, owner: str, error: str, now: str) -> None:
+        with self._transaction() as db:
+            changed = db.execute(
+                "UPDATE outbox SET state=%s, last_error=%s, leased_until=NULL, lease_owner=NULL "
+                "WHERE msg_id=%s AND state=%s AND lease_owner=%s",
+                (DeliveryState.FAILED.value, error, msg_id, DeliveryState.QUEUED.value, owner)).rowcount
+            if changed:
+                db.execute("UPDATE settlement SET state=%s, last_error=%s, updated=%s WHERE msg_id=%s AND state=%s",
+                           (SettlementState.FAILED.value, error, now, msg_id, SettlementState.QUEUED.value))
+
+    def close(self) -> None:
+        self._pool.close()

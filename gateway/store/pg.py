@@ -1,0 +1,63 @@
+"""What both PostgreSQL stores share: opening a connection pool, and which errors mean "lost a race".
+
+Connections are in autocommit mode: a read is one statement and needs no ``BEGIN``/``COMMIT``
+round trips; writes open their transactions explicitly (``connection.transaction()``), nested ones
+being savepoints. Transactions run at READ COMMITTED, PostgreSQL's default: the races that matter
+are settled by row locks (``SELECT … FOR UPDATE``), unique keys and ``SKIP LOCKED``, not by
+snapshot isolation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gateway.errors import ConfigurationError, TransientError
+from gateway.store.url import DatabaseURL
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+__all__ = ["RaceLost", "contended", "is_lost_race", "open_pool"]
+
+
+class RaceLost(Exception):  # an internal signal, never shown to a client
+    """Another transaction committed the same key (receipt, resource version) first: re-run the unit
+    of work, which then sees the winner's result."""
+
+
+def is_lost_race(exc: BaseException) -> bool:
+    """Errors after which running the same unit of work again, in a new transaction, can succeed."""
+    from psycopg import errors  # noqa: PLC0415
+
+    return isinstance(exc, RaceLost | errors.UniqueViolation | errors.SerializationFailure | errors.DeadlockDetected)
+
+
+def contended(exc: BaseException) -> TransientError:
+    """What a unit of work that lost its race twice answers: 503, the same push later will work."""
+    return TransientError("STORE_CONTENDED", "the same resources were being written concurrently; send the "
+                          f"message again ({type(exc).__name__})")
+
+
+def open_pool(url: DatabaseURL, *, name: str, min_size: int, max_size: int, timeout_s: float = 30.0) -> ConnectionPool:
+    """A pool of autocommit connections, opened now: an unreachable server stops start-up here."""
+    import psycopg  # noqa: PLC0415
+    from psycopg_pool import ConnectionPool, PoolTimeout  # noqa: PLC0415
+
+    # One direct attempt first: the pool would retry quietly until its timeout, and libpq's own
+    # reason (no such database, authentication failed) is what an operator needs. It never holds
+    # the password.
+    try:
+        psycopg.connect(url.conninfo, connect_timeout=max(1, int(timeout_s))).close()
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ConfigurationError("DATABASE_UNREACHABLE", f"cannot connect to PostgreSQL at {url.masked}: "
+                                 f"{reason}") from None
+    pool: ConnectionPool = ConnectionPool(url.conninfo, name=name, min_size=min_size, max_size=max(min_size, max_size),
+                                          kwargs={"autocommit": True}, timeout=timeout_s, open=False)
+    try:
+        pool.open(wait=True, timeout=timeout_s)
+    except PoolTimeout:
+        pool.close()
+        raise ConfigurationError("DATABASE_UNREACHABLE", f"cannot connect to PostgreSQL at {url.masked} within "
+                                 f"{timeout_s:g} s") from None
+    return pool

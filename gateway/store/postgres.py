@@ -1,0 +1,197 @@
+"""PostgreSQL store: the same port as :mod:`gateway.store.sqlite`, for several gateway processes
+sharing one database.
+
+Where SQLite has one writer, here many processes write at once, so idempotency and versioning are
+decided by the database, never by a read-then-write that two processes could interleave:
+
+- a write session reads a resource with ``SELECT … FOR UPDATE``: a second writer of the same
+  resource waits for the first to commit, then reads the version it made;
+- a new version is an ``UPDATE … WHERE version_id = <read>`` plus an insert into
+  ``resource_history``, whose primary key (type, id, version) lets only one writer make version N;
+- a receipt is ``INSERT … ON CONFLICT DO NOTHING``; finding one already there means another
+  process answered the same message first.
+
+A unit of work that loses such a race (:func:`~gateway.store.pg.is_lost_race`) is rolled back to
+its savepoint and run once more, after the rest of the batch has committed (its row locks are then
+released, so the retry cannot deadlock on them): it now sees the winner's receipt and answers the
+same bytes, or the winner's version and builds on it. Losing twice is a 503 ``STORE_CONTENDED``.
+Commits wait for the WAL flush (``synchronous_commit`` on, the server default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from gateway.store.pg import RaceLost, contended, is_lost_race, open_pool
+from gateway.store.port import Condition, SearchPage, Stored, Token
+from gateway.store.sqlite import utc_now_instant
+from gateway.store.url import DatabaseURL
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+
+__all__ = ["PostgresStore"]
+
+T = TypeVar("T")
+Clock = Callable[[], dt.datetime]
+_OPS = {"eq": "=", "ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+
+
+def _default_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class _Session:
+    def __init__(self, connection: Connection[Any], now: str) -> None:
+        self._db = connection
+        self._now = now
+
+    def get(self, resource_type: str, id: str) -> Stored | None:
+        # FOR UPDATE: what a unit of work reads it will usually rewrite; a concurrent writer of the
+        # same resource waits here and then reads the committed newer version (READ COMMITTED).
+        row = self._db.execute(
+            "SELECT version_id, last_updated, record FROM resource WHERE resource_type=%s AND id=%s FOR UPDATE",
+            (resource_type, id)).fetchone()
+        return Stored(resource_type, id, row[0], row[1], row[2]) if row else None
+
+    def put(self, resource_type: str, id: str, record: bytes, tokens: Sequence[Token], *,
+            previous_version: int | None = None) -> Stored:
+        if previous_version is None:
+            current = self.get(resource_type, id)
+            previous_version = current.version_id if current is not None else 0
+        version = previous_version + 1
+        db = self._db
+        if version == 1:
+            # A concurrent creator makes this a UniqueViolation: a lost race, retried.
+            db.execute("INSERT INTO resource VALUES (%s,%s,%s,%s,%s)", (resource_type, id, version, self._now, record))
+        else:
+            updated = db.execute(
+                "UPDATE resource SET version_id=%s, last_updated=%s, record=%s "
+                "WHERE resource_type=%s AND id=%s AND version_id=%s",
+                (version, self._now, record, resource_type, id, previous_version)).rowcount
+            if updated != 1:
+                raise RaceLost(f"{resource_type}/{id} is no longer at version {previous_version}")
+            db.execute("DELETE FROM search_token WHERE resource_type=%s AND id=%s", (resource_type, id))
+        db.execute("INSERT INTO resource_history VALUES (%s,%s,%s,%s,%s)",
+                   (resource_type, id, version, self._now, record))
+        if tokens:
+            with db.cursor() as cursor:
+                cursor.executemany("INSERT INTO search_token VALUES (%s,%s,%s,%s) ON CONFLICT DO NOTHING",
+                                   [(resource_type, id, name, value) for name, value in tokens])
+        return Stored(resource_type, id, version, self._now, record)
+
+    def receipt(self, key: str) -> bytes | None:
+        row = self._db.execute("SELECT response FROM receipt WHERE key=%s", (key,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def save_receipt(self, key: str, response: bytes) -> None:
+        # Waits for a concurrent uncommitted insert of the same key, then inserts nothing if it
+        # committed: that process's answer is the answer, so this unit is re-run and replays it.
+        inserted = self._db.execute("INSERT INTO receipt VALUES (%s,%s,%s) ON CONFLICT (key) DO NOTHING",
+                                    (key, response, self._now)).rowcount
+        if inserted != 1:
+            raise RaceLost(f"receipt {key} was saved by another writer")
+
+
+class PostgresStore:
+    """Implements :class:`~gateway.store.port.Store` on PostgreSQL (psycopg 3 and a connection pool)."""
+
+    def __init__(self, url: DatabaseURL, *, clock: Clock = _default_clock, pool_size: int = 8) -> None:
+        self._clock = clock
+        self._pool = open_pool(url, name="nordgate-store", min_size=1, max_size=pool_size)
+
+    def write_batch(self, works: Sequence[Callable[[_Session], T]]) -> list[T | BaseException]:
+        results: list[T | BaseException | None] = [None] * len(works)
+        with self._pool.connection() as connection:
+            lost = self._run(connection, works, range(len(works)), results, final=False)
+            if lost:  # after the commit above: the winners' rows are visible, our locks released
+                self._run(connection, works, lost, results, final=True)
+        return results  # type: ignore[return-value] # every slot was filled by _run
+
+    def _run(self, connection: Connection[Any], works: Sequence[Callable[[_Session], T]], indexes: Sequence[int],
+             results: list[T | BaseException | None], *, final: bool) -> list[int]:
+        """Run ``works[i]`` for each index in one transaction; returns the indexes that lost a race."""
+        lost: list[int] = []
+        session = _Session(connection, utc_now_instant(self._clock))
+
+        def failed(index: int, exc: Exception) -> None:
+            if is_lost_race(exc):
+                if final:
+                    results[index] = contended(exc)
+                else:
+                    lost.append(index)
+            else:
+                results[index] = exc
+
+        if len(indexes) == 1:
+            # Alone in its transaction, a failing unit rolls back the transaction itself (no savepoint).
+            [index] = indexes
+            try:
+                with connection.transaction():
+                    results[index] = works[index](session)
+            except Exception as exc:
+                failed(index, exc)
+            return lost
+        with connection.transaction():
+            for index in indexes:
+                try:
+                    with connection.transaction():  # a savepoint: one unit rolls back alone
+                        results[index] = works[index](session)
+                except Exception as exc:  # one refused or broken piece must not sink the others
+                    failed(index, exc)
+        return lost
+
+    def read(self, resource_type: str, id: str) -> Stored | None:
+        with self._pool.connection() as connection:
+            row = connection.execute(
+                "SELECT version_id, last_updated, record FROM resource WHERE resource_type=%s AND id=%s",
+                (resource_type, id)).fetchone()
+        return Stored(resource_type, id, row[0], row[1], row[2]) if row else None
+
+    def read_version(self, resource_type: str, id: str, version_id: int) -> Stored | None:
+        with self._pool.connection() as connection:
+            row = connection.execute(
+                "SELECT last_updated, record FROM resource_history WHERE resource_type=%s AND id=%s "
+                "AND version_id=%s", (resource_type, id, version_id)).fetchone()
+        return Stored(resource_type, id, version_id, row[0], row[1]) if row else None
+
+    def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int) -> SearchPage:
+        where = ["r.resource_type = %s"]
+        params: list[object] = [resource_type]
+        for condition in conditions:
+            # Operators come from the fixed _OPS table; names and values are bound parameters.
+            value: object
+            if condition.op == "eq":
+                test, value = "t.value = ANY(%s)", list(condition.values)
+            else:
+                test, value = f"t.value {_OPS[condition.op]} %s", condition.values[0]
+            where.append("EXISTS (SELECT 1 FROM search_token t WHERE t.resource_type = r.resource_type "  # noqa: S608
+                         f"AND t.id = r.id AND t.name = %s AND {test})")
+            params += [condition.name, value]
+        clause = " AND ".join(where)
+        with self._pool.connection() as connection, connection.transaction():
+            # One transaction: total and page from the same committed state as far as READ
+            # COMMITTED allows, and one round trip fewer than two autocommitted statements.
+            total_row = connection.execute(f"SELECT COUNT(*) FROM resource r WHERE {clause}",  # noqa: S608
+                                           params).fetchone()
+            rows = connection.execute(
+                f"SELECT r.id, r.version_id, r.last_updated, r.record FROM resource r WHERE {clause} "  # noqa: S608
+                "ORDER BY r.id LIMIT %s OFFSET %s", [*params, count, offset]).fetchall()
+        total = int(total_row[0]) if total_row else 0
+        return SearchPage([Stored(resource_type, row[0], row[1], row[2], row[3]) for row in rows], total)
+
+    def receipt(self, key: str) -> bytes | None:
+        with self._pool.connection() as connection:
+            row = connection.execute("SELECT response FROM receipt WHERE key=%s", (key,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def count(self, resource_type: str) -> int:
+        with self._pool.connection() as connection:
+            row = connection.execute("SELECT COUNT(*) FROM resource WHERE resource_type=%s",
+                                     (resource_type,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        self._pool.close()

@@ -1,0 +1,167 @@
+"""Schema migrations on both engines: SQLite upgrades itself (and adopts files made before
+migrations existed); PostgreSQL is upgraded by ``nordgate db upgrade`` and the gateway refuses to
+start on a schema that is behind, naming that command, without showing the password."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from gateway.api.runtime import build_runtime
+from gateway.cli import build_app
+from gateway.errors import ConfigurationError
+from gateway.settings import load_settings
+from gateway.store import migrate
+from gateway.store.sqlite import SQLiteStore
+from gateway.store.url import parse_database_url
+from tests.database import server_url
+
+TABLES = {"resource", "resource_history", "search_token", "receipt", "settlement", "outbox", "alembic_version"}
+# The tables as the stores created them before migrations existed (the first release's DDL).
+LEGACY_DDL = """
+CREATE TABLE resource (resource_type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
+    last_updated TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (resource_type, id));
+CREATE TABLE resource_history (resource_type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
+    last_updated TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (resource_type, id, version_id));
+CREATE TABLE search_token (resource_type TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (resource_type, id, name, value)) WITHOUT ROWID;
+CREATE INDEX search_token_lookup ON search_token (resource_type, name, value);
+CREATE TABLE receipt (key TEXT PRIMARY KEY, response BLOB NOT NULL, created TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO receipt VALUES ('k', x'7b7d', '2025-01-01T00:00:00.000Z');
+"""
+
+
+def sqlite_tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def test_the_revisions_form_one_line_ending_at_head() -> None:
+    assert migrate.known_revisions()[0] == migrate.head_revision()
+    assert migrate.known_revisions()[-1] == "0001"
+
+
+def test_a_fresh_sqlite_file_is_upgraded_to_head_when_the_store_opens_it(tmp_path: Path) -> None:
+    SQLiteStore(tmp_path / "fresh.db").close()
+    assert sqlite_tables(tmp_path / "fresh.db") == TABLES
+    assert migrate.current_revision(parse_database_url(f"sqlite:///{tmp_path / 'fresh.db'}")) == \
+        migrate.head_revision()
+
+
+def test_a_sqlite_file_from_before_migrations_is_adopted_with_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(LEGACY_DDL)
+    store = SQLiteStore(path)
+    assert store.receipt("k") == b"{}"
+    store.close()
+    assert sqlite_tables(path) == TABLES
+    assert migrate.current_revision(parse_database_url(f"sqlite:///{path}")) == migrate.head_revision()
+
+
+def test_a_sqlite_file_at_an_older_revision_is_upgraded_at_open(tmp_path: Path) -> None:
+    url = parse_database_url(f"sqlite:///{tmp_path / 'older.db'}")
+    migrate.upgrade(url, "0001")
+    assert migrate.current_revision(url) == "0001"
+    SQLiteStore(url.sqlite_path).close()
+    assert migrate.current_revision(url) == migrate.head_revision()
+    with sqlite3.connect(url.sqlite_path) as db:
+        assert db.execute("SELECT 1 FROM sqlite_master WHERE name='outbox_claimable'").fetchone()
+
+
+def test_a_sqlite_file_from_a_newer_build_is_refused(tmp_path: Path) -> None:
+    url = parse_database_url(f"sqlite:///{tmp_path / 'newer.db'}")
+    SQLiteStore(url.sqlite_path).close()
+    with sqlite3.connect(url.sqlite_path) as db:
+        db.execute("UPDATE alembic_version SET version_num='9999'")
+    with pytest.raises(ConfigurationError) as caught:
+        SQLiteStore(url.sqlite_path)
+    assert caught.value.code == "DATABASE_SCHEMA_AHEAD"
+
+
+def test_db_commands_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    before = runner.invoke(build_app(), ["db", "current", "--database-url", url])
+    assert before.exit_code == 1 and "revision (none)" in before.stdout
+    upgraded = runner.invoke(build_app(), ["db", "upgrade", "--database-url", url])
+    assert upgraded.exit_code == 0 and f"to revision {migrate.head_revision()}" in upgraded.stdout
+    again = runner.invoke(build_app(), ["db", "upgrade", "--database-url", url])
+    assert again.exit_code == 0 and "already at revision" in again.stdout
+    assert runner.invoke(build_app(), ["db", "current", "--database-url", url]).exit_code == 0
+
+
+# ------------------------------------------------------------------------------------ PostgreSQL
+
+@pytest.fixture
+def empty_schema_url() -> Iterator[str]:
+    """A schema with nothing in it, reached with a password in the URL (trust auth ignores it)."""
+    server = server_url()
+    if server is None:
+        pytest.skip("PostgreSQL tests need NORDGATE_TEST_DATABASE_URL=postgresql://user@host:port/database")
+    schema = f"nordgate_test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server.conninfo, autocommit=True) as db:
+        db.execute(f'CREATE SCHEMA "{schema}"')
+    parts = server.url.split("://", 1)
+    user_host = parts[1] if "@" in parts[1] else f"postgres@{parts[1]}"
+    user, rest = user_host.split("@", 1)
+    url = f"postgresql://{user.split(':')[0]}:s3cret-pw@{rest}"
+    url += ("&" if "?" in url else "?") + "options=" + quote(f"-csearch_path={schema}", safe="")
+    yield url
+    with psycopg.connect(server.conninfo, autocommit=True) as db:
+        db.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.mark.postgres
+def test_postgres_fresh_schema_is_refused_then_upgraded_by_the_command(empty_schema_url: str) -> None:
+    settings = load_settings(database_url=empty_schema_url)
+    with pytest.raises(ConfigurationError) as caught:
+        build_runtime(settings)
+    assert caught.value.code == "DATABASE_SCHEMA_BEHIND" and "nordgate db upgrade" in caught.value.message
+    assert "s3cret-pw" not in str(caught.value) and "***" in caught.value.message
+    result = CliRunner().invoke(build_app(), ["db", "upgrade", "--database-url", empty_schema_url])
+    assert result.exit_code == 0, result.output
+    assert "s3cret-pw" not in result.output
+    assert migrate.current_revision(settings.database) == migrate.head_revision()
+    build_runtime(settings).close()
+
+
+@pytest.mark.postgres
+def test_postgres_schema_behind_makes_build_runtime_refuse(empty_schema_url: str) -> None:
+    settings = load_settings(database_url=empty_schema_url)
+    migrate.upgrade(settings.database, "0001")
+    migrate.stamp(settings.database, "0001")
+    with pytest.raises(ConfigurationError) as caught:
+        build_runtime(settings)
+    message = caught.value.message
+    assert caught.value.code == "DATABASE_SCHEMA_BEHIND"
+    assert "revision 0001, behind" in message and "`nordgate db upgrade`" in message
+    assert "s3cret-pw" not in message
+    current = CliRunner().invoke(build_app(), ["db", "current", "--database-url", empty_schema_url])
+    assert current.exit_code == 1 and "nordgate db upgrade" in current.output
+    migrate.upgrade(settings.database)
+    build_runtime(settings).close()
+
+
+@pytest.mark.postgres
+def test_postgres_tables_are_the_same_as_sqlites(empty_schema_url: str) -> None:
+    url = parse_database_url(empty_schema_url)
+    migrate.upgrade(url)
+    with psycopg.connect(url.conninfo) as db:
+        tables = {row[0] for row in db.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+    assert tables == TABLES
+
+
+def test_an_unreachable_postgres_is_a_configuration_error_without_the_password() -> None:
+    url = parse_database_url("postgresql://nordgate:hunter2@127.0.0.1:1/none?connect_timeout=2")
+    with pytest.raises(ConfigurationError) as caught:
+        migrate.require_current(url)
+    assert caught.value.code == "DATABASE_UNREADABLE" and "hunter2" not in str(caught.value)
