@@ -10,10 +10,16 @@ process, uvicorn's defaults for loop and HTTP parser, ``log_level="warning"``, n
 from __future__ import annotations
 
 import argparse
+import hashlib
 
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+
+#: The gateway refuses unauthenticated requests; the benchmark's client, known only to this local
+#: loopback process, sends this key (the bare floor ignores it). Never a real key.
+BENCH_KEY = "ngk_benchmark-only-not-a-secret"
+AUTH_HEADERS = {"Authorization": f"Bearer {BENCH_KEY}"}
 
 
 def bare_app() -> FastAPI:
@@ -31,9 +37,12 @@ def bare_app() -> FastAPI:
 def gateway_app(db: str, port: int) -> FastAPI:
     # Imported here so that the bare floor never depends on (or pays for) the gateway's imports.
     from gateway.api import create_app  # noqa: PLC0415
+    from gateway.auth.principal import ALL_SCOPES  # noqa: PLC0415
     from gateway.settings import load_settings  # noqa: PLC0415
 
-    return create_app(load_settings(database_url=f"sqlite:///{db}", host="127.0.0.1", port=port))
+    client = {"client_id": "benchmark", "key_sha256": hashlib.sha256(BENCH_KEY.encode()).hexdigest(),
+              "scopes": sorted(ALL_SCOPES), "tenants": ["*"]}
+    return create_app(load_settings(database_url=f"sqlite:///{db}", host="127.0.0.1", port=port, api_keys=[client]))
 
 
 def main() -> None:

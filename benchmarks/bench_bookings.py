@@ -60,6 +60,7 @@ _no_sniffio_lookups()
 import httpx  # noqa: E402
 import orjson  # noqa: E402
 from benchmarks._messages import make_bookings  # noqa: E402
+from benchmarks._serve import AUTH_HEADERS  # noqa: E402
 from lxml import etree  # noqa: E402
 
 from gateway.bookings.ingest import BookingIngest  # noqa: E402
@@ -268,7 +269,7 @@ class LoadResult:
     capped: bool = False
 
 
-HEADERS = {"Content-Type": "application/xml", "X-Nordgate-Source": SOURCE}
+HEADERS = {"Content-Type": "application/xml", "X-Nordgate-Source": SOURCE, **AUTH_HEADERS}
 
 
 async def drive(base: str, messages: Sequence[bytes], *, concurrency: int, time_cap: float) -> LoadResult:
@@ -329,7 +330,7 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 
 async def stored_appointments(base: str) -> int:
-    async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=30.0, headers=AUTH_HEADERS) as client:
         response = await client.get("/fhir/Appointment", params={"_count": "1"})
         response.raise_for_status()
         return int(response.json()["total"])

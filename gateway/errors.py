@@ -7,6 +7,8 @@ fix this" apart from "transient, retry later":
     NordgateError
     ├── SenderError                 4xx: reported back, retrying the same input will not help
     │   ├── MalformedInput          400  XML/JSON not well-formed, hostile constructs, wrong shape
+    │   ├── Unauthenticated         401  no, a bad or an expired token or API key
+    │   ├── Forbidden               403  the client lacks the scope, or acts for another tenant
     │   ├── PayloadTooLarge         413  body over the configured limit
     │   ├── UnsupportedMediaType    415  Content-Type the endpoint does not take
     │   ├── NotFound                404  no such resource (also: another tenant's resource)
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "ConfigurationError",
     "Conflict",
+    "Forbidden",
     "Issue",
     "MalformedInput",
     "NordgateError",
@@ -38,6 +41,7 @@ __all__ = [
     "SenderError",
     "SigningRefused",
     "TransientError",
+    "Unauthenticated",
     "Unprocessable",
     "UnsupportedMediaType",
 ]
@@ -79,6 +83,14 @@ class MalformedInput(SenderError):
     http_status = 400
 
 
+class Unauthenticated(SenderError):
+    http_status = 401
+
+
+class Forbidden(SenderError):
+    http_status = 403
+
+
 class PayloadTooLarge(SenderError):
     http_status = 413
 
@@ -105,10 +117,12 @@ class SigningRefused(NordgateError):
 
 class TransientError(NordgateError):
     http_status = 503
+    #: Seconds a client should wait before sending the same request again (the ``Retry-After`` header).
+    retry_after_s = 5
 
 
 class RegisterUnavailable(TransientError):
-    pass
+    retry_after_s = 30  # the client has already retried inside its own deadline
 
 
 class ReceiverUnavailable(TransientError):

@@ -7,6 +7,9 @@ events (:mod:`adapters.inbound.no_group`). Each caller names its error-code pref
 - strict UTF-8 (a leading BOM is allowed), size checked before decoding;
 - no duplicate keys: a second ``"amount"`` or ``"capacity"`` silently winning is how data goes
   missing;
+- no string holding a character no XML message or FHIR string can carry (a lone surrogate, a C0
+  control other than tab, CR and LF, U+FFFE/U+FFFF): ``\\u0000`` or ``\\ud800`` are valid JSON escapes,
+  and such a value would otherwise fail only later, when it is written out as XML or UTF-8;
 - no NaN/Infinity, no integers longer than 15 digits, number literals with a fraction become
   :class:`~decimal.Decimal` (never binary floating point) and the schemas refuse them where they
   expect strings;
@@ -17,9 +20,10 @@ events (:mod:`adapters.inbound.no_group`). Each caller names its error-code pref
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import jsonschema_rs
 import orjson
@@ -34,6 +38,11 @@ __all__ = [
 _MAX_INT_DIGITS: Final = 15
 _MAX_NUMBER_CHARS: Final = 40
 _MAX_ISSUES: Final = 50
+# Characters outside XML 1.0's Char production (and FHIR's string rule). Strict UTF-8 decoding never
+# yields a surrogate and json.loads refuses raw controls, so only \u escapes (and raw U+FFFE/U+FFFF)
+# can bring them in: the document is walked only when the text holds such an escape.
+_FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FORBIDDEN_ESCAPE = re.compile(r"\\u(?:00[01][0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF])")
 SHAPE_VALIDATORS: Final = frozenset(
     {"type", "required", "additionalProperties", "unevaluatedProperties", "minItems", "maxItems", "uniqueItems",
      "minProperties", "propertyNames"}
@@ -100,14 +109,38 @@ def decode_json(data: bytes, *, max_bytes: int, prefix: str, what: str) -> Any:
         text = text[1:]
     pairs, parse_int, parse_float, parse_constant = _hooks(prefix)
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_int=parse_int, parse_float=parse_float,
-                          parse_constant=parse_constant)
+        document = json.loads(text, object_pairs_hook=pairs, parse_int=parse_int, parse_float=parse_float,
+                              parse_constant=parse_constant)
     except json.JSONDecodeError as exc:
         raise MalformedInput(
             f"{prefix}_JSON_MALFORMED", f"not well-formed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     except RecursionError:
         raise MalformedInput(f"{prefix}_JSON_TOO_DEEP", "JSON nesting is too deep") from None
+    if _FORBIDDEN_ESCAPE.search(text) or "\ufffe" in text or "\uffff" in text:
+        _refuse_forbidden_characters(document, prefix=prefix, what=what)
+    return document
+
+
+def _refuse_forbidden_characters(document: Any, *, prefix: str, what: str) -> None:
+    stack: list[tuple[Any, tuple[object, ...]]] = [(document, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if (found := _FORBIDDEN_CHARACTER.search(key)) is not None:
+                    _raise_forbidden(found[0], pointer(path), prefix=prefix, what=what)
+                stack.append((value, (*path, key)))
+        elif isinstance(node, list):
+            stack.extend((value, (*path, index)) for index, value in enumerate(node))
+        elif isinstance(node, str) and (found := _FORBIDDEN_CHARACTER.search(node)) is not None:
+            _raise_forbidden(found[0], pointer(path) or "/", prefix=prefix, what=what)
+
+
+def _raise_forbidden(character: str, location: str, *, prefix: str, what: str) -> NoReturn:
+    raise MalformedInput(f"{prefix}_JSON_CHARACTER_INVALID",
+                         f"the {what} holds U+{ord(character):04X}, a character no XML message or FHIR string "
+                         "can carry", location=location or "/")
 
 
 def pointer(path: Iterable[object]) -> str:

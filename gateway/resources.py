@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import threading
 from pathlib import Path
 
 import orjson
@@ -39,9 +40,21 @@ def schemas_dir() -> Path:
     return data_dir("schemas")
 
 
-@functools.cache
+# functools.cache does not stop two threads from compiling the same XSD at once, and libxml2 schema
+# compilation racing with other libxml2 work was seen failing ("Document is not valid XML Schema",
+# XMLSchemaValidateError) on the first concurrent settlement submissions of a fresh process.
+_XSD_LOCK = threading.Lock()
+
+
 def load_xsd(path: Path) -> etree.XMLSchema:
-    """Compile an XSD once. Imports are resolved from the file's folder, never the network."""
+    """Compile an XSD once (one thread at a time). Imports are resolved from the file's folder, never
+    the network."""
+    with _XSD_LOCK:
+        return _compile_xsd(path)
+
+
+@functools.cache
+def _compile_xsd(path: Path) -> etree.XMLSchema:
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
         return etree.XMLSchema(etree.parse(str(path), parser))

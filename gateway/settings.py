@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.auth.config import ApiKeyClient, JwtIssuer, validate_jwt_clients
 from gateway.errors import ConfigurationError
 from gateway.store.url import DatabaseURL, parse_database_url
 
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     local_timezone: str = "Europe/Stockholm"
     group_commit_max: int = Field(default=256, ge=1, le=10_000)
     default_source: str = Field(default="pas", description="sending system when a push names none")
+    log_format: Literal["json", "text"] = Field(default="json", description="stderr log lines: one JSON object "
+                                                "each, or plain text (gateway/observability/logs.py)")
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
 
     # --- settlement (HELFO) side: see gateway/settlement/wiring.py for how these become objects
     max_settlement_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="POST /settlements body limit")
@@ -67,6 +71,23 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=10, ge=1, le=1000)
     outbox_backoff_base_s: float = Field(default=2.0, gt=0)
     outbox_backoff_max_s: float = Field(default=900.0, gt=0)
+
+    # --- security: clients, tokens, tenants (gateway/auth; README "Security: clients, tokens, tenants")
+    api_keys: list[ApiKeyClient] = Field(default_factory=list, description="API-key clients (hashes only), JSON")
+    jwt_issuers: list[JwtIssuer] = Field(default_factory=list, description="trusted JWT issuers, JSON")
+    jwt_clients: dict[str, list[str]] = Field(default_factory=dict, description="JWT client id -> tenants, JSON")
+    auth_disabled: bool = Field(default=False, description="development only, loopback only: no authentication")
+    accounts_required: bool = Field(default=True, description="a settlement must name a registered account")
+
+    @field_validator("jwt_clients")
+    @classmethod
+    def _jwt_clients(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return validate_jwt_clients(value)
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value  # INFO and info alike
 
     @field_validator("database_url")
     @classmethod

@@ -6,6 +6,9 @@ What it refuses, and why each refusal is cheap:
   and again on the parsed tree;
 - entity expansion, DTD loading and network access are switched off in the parser as a second wall;
 - bodies over ``max_bytes`` (checked before parsing);
+- an encoding declaration that contradicts the bytes (a BOM, or a first ``<`` in 16/32-bit code
+  units): XML 1.0 makes this a fatal error, libxml2 quietly follows the bytes, and a reader that
+  follows the declaration would see another message (appendix F of XML 1.0);
 - nesting deeper than ``max_depth``: libxml2 itself stops at 256 levels without XML_PARSE_HUGE,
   which is never set, so a 100,000-deep document fails within microseconds; the configured limit
   (lower by default) is checked on the tree.
@@ -29,10 +32,41 @@ __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "local_name", "parse_xml"]
 DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
 DEFAULT_MAX_DEPTH: Final = 64
 
-# A DOCTYPE can only stand in the prolog; in UTF-16/32 input the ASCII pattern is interleaved with
-# NULs, which the second pattern catches.
+# A DOCTYPE can only stand in the prolog; in UTF-16 input the ASCII pattern is interleaved with one
+# NUL per character, in UTF-32 with three, which the second pattern catches.
 _DECLARATION_8BIT = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_DOCTYPE_WIDE = re.compile(rb"<\x00?!\x00?D\x00?O\x00?C\x00?T\x00?Y\x00?P\x00?E", re.IGNORECASE)
+_DOCTYPE_WIDE = re.compile(rb"<\x00{0,3}!\x00{0,3}D\x00{0,3}O\x00{0,3}C\x00{0,3}T\x00{0,3}Y\x00{0,3}P\x00{0,3}E",
+                           re.IGNORECASE)
+
+
+# How the bytes themselves say they are encoded (XML 1.0 appendix F): a BOM, or the first "<?" in
+# 16/32-bit code units; as (mark, length of the BOM to skip, codec, family). 32-bit marks go before
+# the 16-bit ones they start like.
+_ENCODING_MARKS: Final = (
+    (b"\x00\x00\xfe\xff", 4, "utf-32-be", "utf32"), (b"\xff\xfe\x00\x00", 4, "utf-32-le", "utf32"),
+    (b"\xef\xbb\xbf", 3, "utf-8", "utf8"),
+    (b"\xfe\xff", 2, "utf-16-be", "utf16"), (b"\xff\xfe", 2, "utf-16-le", "utf16"),
+    (b"\x00\x00\x00<", 0, "utf-32-be", "utf32"), (b"<\x00\x00\x00", 0, "utf-32-le", "utf32"),
+    (b"\x00<\x00?", 0, "utf-16-be", "utf16"), (b"<\x00?\x00", 0, "utf-16-le", "utf16"),
+)
+_ENCODING_ALIASES: Final = {"ucs2": "utf16", "iso10646ucs2": "utf16", "unicode": "utf16", "ucs4": "utf32",
+                            "iso10646ucs4": "utf32"}
+_DECLARED_ENCODING = re.compile(r"<\?xml[^>]*?\sencoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+def _check_declared_encoding(raw: bytes) -> None:
+    mark = next((entry for entry in _ENCODING_MARKS if raw.startswith(entry[0])), None)
+    if mark is None:
+        return  # an 8-bit encoding without a BOM: only the declaration can tell which
+    _, skip, codec, family = mark
+    found = _DECLARED_ENCODING.match(raw[skip:skip + 512].decode(codec, errors="replace"))
+    if found is None:
+        return
+    declared = re.sub(r"[-_.]", "", found[1].lower())
+    if _ENCODING_ALIASES.get(declared, declared).startswith(family):
+        return
+    raise MalformedInput("XML_ENCODING_MISMATCH", f"the document declares encoding {found[1]!r} but its bytes "
+                         f"are {codec.upper()}")
 
 
 def _parser() -> etree.XMLParser:
@@ -67,6 +101,7 @@ def parse_xml(
         raise MalformedInput(
             "XML_DTD_FORBIDDEN", "documents with a DOCTYPE or ENTITY declaration are refused"
         )
+    _check_declared_encoding(raw)
     try:
         root = etree.fromstring(raw, parser=_parser())
     except etree.XMLSyntaxError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.auth_helpers import api_key_env
 from tests.database import TEST_DATABASE_ENV, database_url_for, drop_free_schemas, release_schemas, server_url
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,6 +56,16 @@ def _release_test_schemas() -> Iterator[None]:
     """PostgreSQL runs: empty the schemas a test used, after its own fixtures have closed their stores."""
     yield
     release_schemas()
+
+
+@pytest.fixture(autouse=True)
+def _default_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every gateway a test builds (in-process or a ``nordgate serve`` child inheriting the environment)
+    knows the all-scopes, all-tenants test client (tests/auth_helpers.py); tests send its headers.
+    Settlement batches need no registered account unless a test says so (``accounts_required=True``)."""
+    for name, value in api_key_env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("NORDGATE_ACCOUNTS_REQUIRED", "false")
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ settlement status needs is checked here, with stable codes:
 
 - not XML, hostile XML → the codes of ``parse_xml`` (:class:`MalformedInput`);
 - another root or namespace → :class:`MalformedInput` ``APPREC_NOT_APPREC``;
+- ``OriginalMsgId``, its ``Id`` or ``Status`` more than once (which message, which outcome?) →
+  :class:`Unprocessable` ``APPREC_ELEMENT_REPEATED``;
 - no ``OriginalMsgId/Id`` (the receipt answers nothing) → :class:`Unprocessable`
   ``APPREC_ORIGINAL_MSG_ID_MISSING``;
 - ``Status`` missing or not 1, 2 or 3 → :class:`Unprocessable` ``APPREC_STATUS_INVALID``.
@@ -28,6 +30,9 @@ from gateway.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 __all__ = ["APPREC_NS", "AppRec", "AppRecError", "AppRecParty", "AppRecStatus", "parse_apprec"]
 
 APPREC_NS: Final = "http://www.kith.no/xmlstds/apprec/2004-11-21"
+
+
+_ONCE: Final = ("OriginalMsgId", "OriginalMsgId/Id", "Status")
 
 
 def _q(path: str) -> str:
@@ -126,6 +131,11 @@ def parse_apprec(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> AppRec:
         raise MalformedInput(
             "APPREC_NOT_APPREC", f"expected AppRec in namespace {APPREC_NS}, got {root.tag}"
         )
+    for path in _ONCE:
+        if len(root.findall(_q(path))) > 1:
+            # The XSD allows one; taking the first would settle whichever message the sender put first.
+            raise Unprocessable("APPREC_ELEMENT_REPEATED", f"{path} occurs more than once: an AppRec answers "
+                                "one message with one status", location=f"/AppRec/{path}")
     original_id = _text(root, "OriginalMsgId/Id")
     if original_id is None:
         raise Unprocessable(

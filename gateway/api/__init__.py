@@ -6,19 +6,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
 from gateway.api.openapi_docs import ERROR_RESPONSES
 from gateway.api.outcome import install_error_handlers
+from gateway.api.routes_accounts import router as accounts_router
+from gateway.api.routes_audit import router as audit_router
 from gateway.api.routes_bookings import router as bookings_router
 from gateway.api.routes_conceptmap import router as conceptmap_router
 from gateway.api.routes_fhir import router as fhir_router
 from gateway.api.routes_group_appointments import router as group_appointments_router
+from gateway.api.routes_ops import router as ops_router
 from gateway.api.routes_playground import router as playground_router
 from gateway.api.routes_preview import router as preview_router
 from gateway.api.routes_reports import router as reports_router
 from gateway.api.routes_settlements import router as settlements_router
 from gateway.api.runtime import Runtime, build_runtime, software_version
+from gateway.audit.http import AuditMiddleware
+from gateway.auth.authenticate import build_authenticator
+from gateway.auth.guard import require_scope
+from gateway.auth.middleware import AuthMiddleware
+from gateway.auth.principal import Scope
+from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.settings import Settings
 
 __all__ = ["create_app"]
@@ -27,6 +35,8 @@ __all__ = ["create_app"]
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
     """The app; its runtime (store, mappings) is built before serving, so a broken setting or map
     stops start-up. Pass ``runtime`` to share one with the caller (tests)."""
+    # First: an unsafe NORDGATE_AUTH_DISABLED or unreadable JWT keys stop start-up before any database.
+    authenticator = build_authenticator(settings)
     built = runtime or build_runtime(settings)
 
     @asynccontextmanager
@@ -47,18 +57,25 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
                   description="Nordic health-care integration gateway: bookings in, FHIR out; HELFO settlements out.")
     app.state.runtime = built
     install_error_handlers(app)
-    app.include_router(bookings_router)
+    # Every route but health/metrics needs a token (AuthMiddleware) and a scope (gateway/auth/guard.py);
+    # tenants are checked inside the routes. Settlement and account routes declare their own scopes.
+    app.include_router(bookings_router, dependencies=[require_scope(Scope.BOOKINGS_PUSH)])
     # Before the generic /fhir/{resource_type} routes, which would otherwise take /fhir/ConceptMap/….
-    app.include_router(conceptmap_router)
-    app.include_router(fhir_router)
+    app.include_router(conceptmap_router, dependencies=[require_scope(Scope.FHIR_READ)])
+    app.include_router(fhir_router, dependencies=[require_scope(Scope.FHIR_READ)])
     app.include_router(settlements_router)
-    app.include_router(group_appointments_router)
-    app.include_router(reports_router)
-    app.include_router(preview_router)
-    app.include_router(playground_router)
-
-    @app.get("/healthz", summary="The process is up")
-    def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+    app.include_router(accounts_router)
+    app.include_router(group_appointments_router, dependencies=[require_scope(Scope.SETTLEMENTS_SUBMIT)])
+    app.include_router(reports_router, dependencies=[require_scope(Scope.FHIR_READ)])
+    app.include_router(preview_router, dependencies=[require_scope(Scope.PREVIEW)])
+    app.include_router(playground_router, dependencies=[require_scope(Scope.PREVIEW)])
+    app.include_router(audit_router)  # scope audit:read, declared by the router
+    # Inside AuthMiddleware (added next, so outer): the principal is on request.state when it runs.
+    app.add_middleware(AuditMiddleware)
+    # Inside the observability middleware (added later, so outer): refusals are logged and counted too.
+    app.add_middleware(AuthMiddleware, authenticator=authenticator)
+    app.include_router(ops_router)  # /healthz, /readyz, /metrics
+    # Request id, latency by route, one log line per request (gateway/observability/middleware.py).
+    app.add_middleware(ObservabilityMiddleware, metrics=built.metrics)
 
     return app

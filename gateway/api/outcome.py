@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.errors import Issue, NordgateError
+from gateway.errors import Issue, NordgateError, TransientError
 from gateway.fhir.canonical import code_system
 
 __all__ = ["FHIR_JSON", "install_error_handlers", "operation_outcome", "outcome_response"]
@@ -54,7 +54,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _nordgate_error(request: Request, exc: NordgateError) -> Response:
         if exc.http_status >= 500:
             _log.error("request failed: %s %s: %s", request.method, request.url.path, exc.code)
-        return outcome_response(exc.http_status, exc.code, exc.message, location=exc.location, issues=exc.issues)
+        response = outcome_response(exc.http_status, exc.code, exc.message, location=exc.location, issues=exc.issues)
+        if isinstance(exc, TransientError):  # somebody else is down: nothing was stored, send it again later
+            response.headers["retry-after"] = str(exc.retry_after_s)
+        if exc.http_status == 401:  # RFC 6750: a refused bearer credential says so
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

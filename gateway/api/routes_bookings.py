@@ -11,8 +11,12 @@ from gateway.api.media import XML_TYPES, fhir_version_from, require_media_type
 from gateway.api.openapi_docs import FhirJSONResponse, raw_body
 from gateway.api.outcome import FHIR_JSON
 from gateway.api.runtime import Runtime
+from gateway.audit.http import audit_note, audited_push, note_body
+from gateway.auth.guard import principal_of
+from gateway.auth.tenancy import require_push_tenants
 from gateway.bookings.ingest import PushResult
 from gateway.errors import MalformedInput, PayloadTooLarge
+from gateway.observability.metrics import PushObservation
 
 __all__ = ["read_limited_body", "router"]
 
@@ -26,9 +30,11 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     """The body, refused with 413 as soon as it is known to be over ``limit`` (never read whole)."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise MalformedInput("CONTENT_LENGTH_INVALID", "Content-Length is not a number")
-        if int(declared) > limit:
+        # More digits than the limit has is over it; int() of thousands of digits would raise.
+        digits = declared.lstrip("0")
+        if len(digits) > len(str(limit)) or int(digits or "0") > limit:
             raise PayloadTooLarge("PAYLOAD_TOO_LARGE", f"body of {declared} bytes is over the limit of {limit} bytes")
     chunks: list[bytes] = []
     size = 0
@@ -37,7 +43,9 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
         if size > limit:
             raise PayloadTooLarge("PAYLOAD_TOO_LARGE", f"body is over the limit of {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    note_body(request, body)  # the audit row keeps its SHA-256, never the body
+    return body
 
 
 def _source(request: Request, runtime: Runtime) -> str:
@@ -62,16 +70,28 @@ def _source(request: Request, runtime: Runtime) -> str:
 )
 async def push_booking(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
+    with runtime.metrics.push() as observed:  # counts pushes by format and outcome, refusals by code
+        return await _push(request, runtime, observed)
+
+
+async def _push(request: Request, runtime: Runtime, observed: PushObservation) -> Response:
     require_media_type(request.headers.get("content-type"), PUSH_TYPES)
     version = fhir_version_from(request.headers.get("accept"), request.query_params.get("_fhirVersion"),
                                 runtime.default_version)
     source = _source(request, runtime)
     body = await read_limited_body(request, runtime.settings.max_body_bytes)
+    observed.body = body
     ingest = runtime.ingest
     # No receipt look-up here: the unit of work checks the receipt first, inside the transaction,
     # and a read on the event loop would only stall other requests.
     key = ingest.receipt_key(body, source, version)
     events = ingest.parse(body, source)
-    result: PushResult = await asyncio.wrap_future(runtime.writer.submit(ingest.work(key, events, version)))
+    # Before anything is stored: every unit the message acts for must be one of the client's tenants.
+    require_push_tenants(principal_of(request), events)
+    # The booking.push audit row commits with the push (acknowledged ⇒ audited; gateway/audit/recorder.py).
+    work = audited_push(request, ingest.work(key, events, version), source)
+    result: PushResult = await asyncio.wrap_future(runtime.writer.submit(work))
+    audit_note(request).recorded = True
     replay = result.body
+    observed.replayed = result.replayed
     return Response(replay, status_code=200, media_type=f"{FHIR_JSON}; fhirVersion={version.value}")

@@ -16,10 +16,14 @@ from gateway.api.openapi_docs import FhirJSONResponse, fhir_ok
 from gateway.api.outcome import FHIR_JSON
 from gateway.api.runtime import Runtime, software_version
 from gateway.api.search import SEARCH_PARAMETERS, parse_search
+from gateway.audit.http import audit_note
+from gateway.auth.guard import principal_of
+from gateway.auth.tenancy import may_see, record_tenant, sees_all, tenant_condition
 from gateway.errors import NotFound
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.render import searchset_bundle
-from gateway.kinds import render_stored
+from gateway.kinds import decode_stored, render_record, render_stored
+from gateway.store.port import Stored
 
 __all__ = ["router"]
 
@@ -62,6 +66,24 @@ def _check_type(resource_type: str) -> None:
                        + ", ".join(SEARCH_PARAMETERS))
 
 
+def _visible(request: Request, stored: Stored | None) -> tuple[Stored, object] | None:
+    """The stored resource and its decoded record if the caller may see it; another tenant's is None,
+    so that it answers 404 exactly as a resource that does not exist."""
+    if stored is None:
+        return None
+    record = decode_stored(stored)
+    principal = principal_of(request)
+    if sees_all(principal):
+        return stored, record
+    tenant = record_tenant(record)
+    appointment_id = getattr(record, "appointment_id", None)
+    if tenant is None and isinstance(appointment_id, str):
+        # An AppointmentResponse stored before it carried its unit: the answered appointment's.
+        parent = request.app.state.runtime.store.read("Appointment", appointment_id)
+        tenant = record_tenant(decode_stored(parent)) if parent is not None else None
+    return (stored, record) if may_see(principal, tenant) else None
+
+
 @router.get("/metadata", summary="CapabilityStatement")
 def metadata(request: Request) -> Response:
     runtime, version = _runtime(request)
@@ -73,10 +95,11 @@ def metadata(request: Request) -> Response:
 def read(resource_type: ResourceType, resource_id: str, request: Request) -> Response:
     runtime, version = _runtime(request)
     _check_type(resource_type)
-    stored = runtime.store.read(resource_type, resource_id)
-    if stored is None:
+    found = _visible(request, runtime.store.read(resource_type, resource_id))
+    if found is None:
         raise NotFound("RESOURCE_NOT_FOUND", f"no {resource_type}/{resource_id}")
-    return _fhir(render_stored(stored, runtime.mappings, version), version,
+    stored, record = found
+    return _fhir(render_record(record, stored, runtime.mappings, version), version,
                  etag=f'W/"{stored.version_id}"', last_modified=stored.last_updated)
 
 
@@ -87,9 +110,12 @@ def vread(resource_type: ResourceType, resource_id: str, version_id: str, reques
     # ASCII digits only ("²" is a digit to isdigit()) and within SQLite's 64-bit INTEGER.
     number = int(version_id) if version_id.isascii() and version_id.isdigit() and len(version_id) <= 18 else None
     stored = runtime.store.read_version(resource_type, resource_id, number) if number is not None else None
-    if stored is None:
+    # A resource keeps its unit across versions (its id is derived from it), so each version's own does.
+    found = _visible(request, stored)
+    if found is None:
         raise NotFound("RESOURCE_VERSION_NOT_FOUND", f"no {resource_type}/{resource_id} version {version_id}")
-    return _fhir(render_stored(stored, runtime.mappings, version), version, etag=f'W/"{stored.version_id}"')
+    stored, record = found
+    return _fhir(render_record(record, stored, runtime.mappings, version), version, etag=f'W/"{stored.version_id}"')
 
 
 @router.get("/{resource_type}", summary="Search resources", openapi_extra=_SEARCH_QUERY)
@@ -98,7 +124,11 @@ def search(resource_type: ResourceType, request: Request) -> Response:
     _check_type(resource_type)
     query = list(request.query_params.multi_items())
     wanted = parse_search(resource_type, query, runtime.zone)
-    page = runtime.store.search(resource_type, wanted.conditions, count=wanted.count, offset=wanted.offset)
+    # Filtered in the store's query, so totals and paging count only the caller's tenants' resources.
+    only_tenants = tenant_condition(resource_type, principal_of(request))
+    conditions = [*wanted.conditions, only_tenants] if only_tenants is not None else wanted.conditions
+    page = runtime.store.search(resource_type, conditions, count=wanted.count, offset=wanted.offset)
+    audit_note(request).detail.update(total=page.total, returned=len(page.items))  # counts, never values
     base = runtime.settings.base_url
     kept = [(name, value) for name, value in query if name != "_offset"]
     self_link = f"{base}/{resource_type}?{urlencode([*kept, ('_offset', wanted.offset)])}"

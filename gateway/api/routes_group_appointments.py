@@ -15,6 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gateway.api.runtime import Runtime
+from gateway.auth.guard import principal_of
+from gateway.auth.tenancy import may_see
 from gateway.errors import NotFound
 from gateway.groups.no_bills import draft_batch
 from gateway.groups.no_service import group_appointment_id
@@ -26,11 +28,13 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-def _session(runtime: Runtime, appointment_id: str, her_id: str | None) -> GroupSessionRecord:
+def _session(request: Request, runtime: Runtime, appointment_id: str, her_id: str | None) -> GroupSessionRecord:
     resource_id = group_appointment_id(her_id, appointment_id) if her_id else appointment_id
     stored = runtime.store.read("Appointment", resource_id)
     record = decode_stored(stored) if stored is not None else None
-    if not isinstance(record, GroupSessionRecord) or record.system != "no":
+    # Another clinic's appointment (tenant: the clinic's HER-id) is not found, as an unknown one.
+    if (not isinstance(record, GroupSessionRecord) or record.system != "no"
+            or not may_see(principal_of(request), record.unit.value)):
         where = f" at clinic {her_id}" if her_id else ""
         raise NotFound("GROUP_APPOINTMENT_NOT_FOUND", f"no Norwegian group appointment {appointment_id}{where}")
     return record
@@ -45,4 +49,4 @@ def _session(runtime: Runtime, appointment_id: str, her_id: str | None) -> Group
 )
 def group_appointment_bills(appointment_id: str, request: Request, herId: str | None = None) -> JSONResponse:  # noqa: N803
     runtime: Runtime = request.app.state.runtime
-    return JSONResponse(draft_batch(_session(runtime, appointment_id, herId)))
+    return JSONResponse(draft_batch(_session(request, runtime, appointment_id, herId)))

@@ -14,6 +14,8 @@ from fastapi.responses import Response
 
 from gateway.api.openapi_docs import ok_as
 from gateway.api.runtime import Runtime
+from gateway.auth.guard import principal_of
+from gateway.auth.tenancy import require_tenant
 from gateway.reports.self_service import parse_request, self_service_report
 from gateway.reports.svg_chart import self_service_chart
 
@@ -29,6 +31,7 @@ Period = Annotated[str, Query(description="month or week")]
 
 def _report(request: Request, unit: str, first: str, last: str, period: str) -> dict[str, object]:
     runtime: Runtime = request.app.state.runtime
+    require_tenant(principal_of(request), unit, "unit")  # 403 TENANT_FORBIDDEN: a unit of another tenant
     return self_service_report(runtime.store, parse_request(unit, first, last, period), runtime.zone)
 
 

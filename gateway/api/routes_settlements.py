@@ -19,12 +19,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from gateway.accounts.binding import batch_authoriser, settlement_organisation
 from gateway.api.media import XML_TYPES, require_media_type
 from gateway.api.openapi_docs import ok_as, raw_body
 from gateway.api.outcome import outcome_response
 from gateway.api.routes_bookings import read_limited_body
 from gateway.api.runtime import Runtime
-from gateway.errors import Issue, TransientError
+from gateway.audit.http import note_resource
+from gateway.auth.guard import principal_of, require_scope
+from gateway.auth.principal import Scope
+from gateway.auth.tenancy import may_see
+from gateway.errors import Issue, MalformedInput, NotFound, TransientError
 from gateway.settlement.service import BatchRefused, SettlementService
 from gateway.settlement.view import settlement_json
 
@@ -41,6 +46,24 @@ def _service(request: Request) -> tuple[Runtime, SettlementService]:
     return runtime, runtime.settlements
 
 
+def _own_settlement(request: Request, service: SettlementService, settlement_id: str) -> None:
+    """Another tenant's settlement is 404 SETTLEMENT_NOT_FOUND, exactly as an unknown one."""
+    if not may_see(principal_of(request), settlement_organisation(service.store.batch(settlement_id))):
+        raise NotFound("SETTLEMENT_NOT_FOUND", f"no settlement {settlement_id}")
+
+
+def _idempotency_key(request: Request) -> str | None:
+    """``Idempotency-Key``, scoped to the calling client: a retry of a submission whose answer was lost
+    returns the settlement it made instead of signing the batch again."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not (0 < len(key) <= 200 and key.isascii() and key.isprintable()):
+        raise MalformedInput("IDEMPOTENCY_KEY_INVALID", "Idempotency-Key must be 1 to 200 printable ASCII characters",
+                             location="header Idempotency-Key")
+    return f"{principal_of(request).client_id}\n{key}"
+
+
 def _status_url(request: Request, settlement_id: str) -> str:
     return str(request.url_for("get_settlement", settlement_id=settlement_id))
 
@@ -51,14 +74,20 @@ def _status_url(request: Request, settlement_id: str) -> str:
                         415: {"description": "not JSON"}, 422: {"description": "refused"},
                         503: {"description": "AR down or signer not configured"}},
              openapi_extra=raw_body(JSON_TYPES, schema={"type": "object"},
-                                    description="a settlement batch (schemas/settlement-batch.schema.json)"))
+                                    description="a settlement batch (schemas/settlement-batch.schema.json)"),
+             dependencies=[require_scope(Scope.SETTLEMENTS_SUBMIT)])
 async def submit_settlement(request: Request) -> Response:
     runtime, service = _service(request)
     require_media_type(request.headers.get("content-type"), JSON_TYPES)
     body = await read_limited_body(request, runtime.settings.max_settlement_bytes)
+    # Tenant and account are checked on the parsed batch, before anything is stored or signed.
+    authorise = batch_authoriser(runtime.accounts.store if runtime.accounts else None, principal_of(request),
+                                 required=runtime.settings.accounts_required)
+    key = _idempotency_key(request)
     try:
-        record = await run_in_threadpool(service.submit, body)
+        record = await run_in_threadpool(service.submit, body, authorise=authorise, idempotency_key=key)
     except BatchRefused as refused:
+        note_resource(request, "Settlement", refused.settlement_id, state="refused")
         location = _status_url(request, refused.settlement_id or "")
         note = Issue("SETTLEMENT_STORED", f"the refused batch is stored with its verdicts at {location}")
         response = outcome_response(refused.http_status, refused.code, refused.message,
@@ -66,20 +95,25 @@ async def submit_settlement(request: Request) -> Response:
         response.headers["location"] = location
         return response
     status_url = _status_url(request, record.id)
+    note_resource(request, "Settlement", record.id, message_id=record.msg_id, state=record.state.value)
     return JSONResponse({"id": record.id, "state": record.state.value, "status_url": status_url,
                          "msgId": record.msg_id}, status_code=202, headers={"location": status_url})
 
 
-@router.get("/settlements/{settlement_id}", name="get_settlement", summary="A settlement's state and verdicts")
+@router.get("/settlements/{settlement_id}", name="get_settlement", summary="A settlement's state and verdicts",
+            dependencies=[require_scope(Scope.SETTLEMENTS_SUBMIT)])
 def get_settlement(settlement_id: str, request: Request) -> JSONResponse:
     _, service = _service(request)
+    _own_settlement(request, service, settlement_id)
     return JSONResponse(settlement_json(service.status(settlement_id)))
 
 
 @router.get("/settlements/{settlement_id}/message", summary="The signed message exactly as sent",
-            response_class=Response, responses=ok_as("application/xml", "the signed MsgHead"))
+            response_class=Response, responses=ok_as("application/xml", "the signed MsgHead"),
+            dependencies=[require_scope(Scope.SETTLEMENTS_SUBMIT)])
 def get_settlement_message(settlement_id: str, request: Request) -> Response:
     _, service = _service(request)
+    _own_settlement(request, service, settlement_id)
     return Response(service.message(settlement_id), media_type="application/xml")
 
 
@@ -87,10 +121,13 @@ def get_settlement_message(settlement_id: str, request: Request) -> Response:
              responses={200: {"description": "recorded (or the same outcome again)"},
                         409: {"description": "a different outcome is already recorded"},
                         422: {"description": "unknown OriginalMsgId"}},
-             openapi_extra=raw_body(XML_TYPES, description="an AppRec 1.0 message"))
+             openapi_extra=raw_body(XML_TYPES, description="an AppRec 1.0 message"),
+             # HELFO's receipts come through the integration platform, not from a tenant.
+             dependencies=[require_scope(Scope.APPREC_POST)])
 async def post_apprec(request: Request) -> JSONResponse:
     runtime, service = _service(request)
     require_media_type(request.headers.get("content-type"), XML_TYPES)
     body = await read_limited_body(request, runtime.settings.max_body_bytes)
     record = await run_in_threadpool(service.record_apprec, body)
+    note_resource(request, "Settlement", record.id, message_id=record.msg_id, state=record.state.value)
     return JSONResponse(settlement_json(record))

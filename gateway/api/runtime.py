@@ -4,20 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gateway.accounts.service import AccountService
+from gateway.accounts.store import open_account_store
+from gateway.audit.port import AuditLog
+from gateway.audit.recorder import AuditRecorder
+from gateway.audit.wiring import build_recorder, open_audit_log
 from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_settlement_store, open_store, require_schema
 from gateway.errors import ConfigurationError
 from gateway.fhir.common import FhirVersion
 from gateway.formats import XmlLimits
 from gateway.mappings import MappingSet, load_mappings
+from gateway.observability.metrics import GatewayMetrics
+from gateway.observability.signing import timed_signers
+from gateway.observability.wiring import Operations, build_operations
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
 from gateway.resources import mappings_dir
 from gateway.settings import Settings
 from gateway.settlement.service import SettlementService
 from gateway.store.group_commit import GroupCommitWriter
 from gateway.store.port import Store
+
+if TYPE_CHECKING:
+    from adapters.outbound.ports import AddressRegister
 
 __all__ = ["REQUIRED_MAPS", "Runtime", "build_runtime", "software_version"]
 
@@ -46,10 +58,22 @@ class Runtime:
     outbox: OutboxWorker | None = None
     #: What else must be closed at shutdown (register client, signers, transport), in order.
     closables: list[object] = field(default_factory=list)
+    #: This process's Prometheus metrics; the address register (cached) when configured; the
+    #: readiness and scrape-time probes (gateway/observability).
+    metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
+    register: AddressRegister | None = None
+    ops: Operations | None = None
+    #: Accounting setups (gateway/accounts); closed with the closables.
+    accounts: AccountService | None = None
+    #: The audit trail (gateway/audit): the recorder appends, the log answers queries and exports.
+    audit: AuditRecorder | None = None
+    audit_log: AuditLog | None = None
 
     def close(self) -> None:
         if self.outbox is not None:
             self.outbox.stop()
+        if self.audit is not None:
+            self.audit.close()  # its last rows go through the writer: before the writer closes
         self.writer.close()
         self.store.close()
         if self.settlements is not None:
@@ -83,7 +107,14 @@ def build_runtime(settings: Settings) -> Runtime:
                       GroupCommitWriter(store, max_batch=settings.group_commit_max),
                       zone, FhirVersion(settings.fhir_version), sources)
     try:
+        runtime.audit_log = open_audit_log(settings.database)
+        runtime.closables.append(runtime.audit_log)
+        runtime.audit = build_recorder(settings.database, runtime.writer, runtime.audit_log)
+        runtime.accounts = AccountService(open_account_store(settings.database))
+        runtime.closables.append(runtime.accounts.store)
         _build_settlement_side(runtime)
+        runtime.ops = build_operations(settings.database, runtime.metrics, runtime.register)
+        runtime.closables.append(runtime.ops)
     except BaseException:
         runtime.close()
         raise
@@ -98,19 +129,21 @@ def _build_settlement_side(runtime: Runtime) -> None:
     settlement_store = open_settlement_store(settings.database)
     runtime.settlements = SettlementService(settlement_store, register=None, signers={})
     register, client = build_register(settings)
+    runtime.register = register
     runtime.closables.append(client)
-    signers = build_signers(settings)
+    signers = timed_signers(build_signers(settings), runtime.metrics)
     runtime.closables.extend(signers.values())
     transport = build_transport(settings)
     runtime.closables.append(transport)
     worker = OutboxWorker(settlement_store, transport, poll_s=settings.outbox_poll_s, lease_s=settings.outbox_lease_s,
                           policy=RetryPolicy(settings.outbox_max_attempts, settings.outbox_backoff_base_s,
-                                             settings.outbox_backoff_max_s))
+                                             settings.outbox_backoff_max_s),
+                          on_delivery=runtime.metrics.delivered, audit=runtime.audit)
     runtime.outbox = worker
     runtime.settlements = SettlementService(
         settlement_store, register=register, signers=signers, reference_dir=settings.reference_dir,
         processing_status=settings.processing_status, max_batch_bytes=settings.max_settlement_bytes,
-        max_apprec_bytes=settings.max_body_bytes, on_queued=worker.wake)
+        max_apprec_bytes=settings.max_body_bytes, on_queued=worker.wake, audit=runtime.audit)
 
 
 def _source_codes(mappings: MappingSet) -> list[str]:

@@ -54,6 +54,8 @@ class AppointmentResponseRecord:
     end: str | None
     actor: PersonRef | None
     comment: str | None = None
+    #: HSA-id of the unit of the answered appointment: the tenant (None in records stored before it).
+    facility: str | None = None
 
     kind: ClassVar[str] = "appointment-response"
     resource_type: ClassVar[str] = "AppointmentResponse"

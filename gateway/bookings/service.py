@@ -145,7 +145,7 @@ def _answer_invitation(writer: _Writer, event: BookingEvent, booking: Booking, s
     writer.save_latest(AppointmentResponseRecord(
         id=_response_id(record.id), appointment_id=record.id, participant_status="accepted",
         start=record.start, end=record.end, actor=record.patient,
-        comment=f"Answer to an open invitation, booked by {by}",
+        comment=f"Answer to an open invitation, booked by {by}", facility=record.facility,
     ))
 
 

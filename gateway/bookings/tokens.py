@@ -38,6 +38,8 @@ def appointment_tokens(record: AppointmentRecord, mappings: MappingSet) -> list[
 
 def appointment_response_tokens(record: AppointmentResponseRecord, mappings: MappingSet) -> list[Token]:
     tokens: list[Token] = [("appointment", record.appointment_id)]
+    if record.facility is not None:  # the tenant (gateway/auth/tenancy.py); migration 0003 adds it to old ones
+        tokens.append(("facility", record.facility))
     if record.actor is not None:
         tokens += identifier_tokens("patient.identifier",
                                      mappings.identifier_system(record.actor.kind),

@@ -18,6 +18,8 @@ _COMMAND_MODULES = (
     "gateway.cli.reports",
     "gateway.cli.db",
     "gateway.cli.mappings",
+    "gateway.cli.api_keys",
+    "gateway.cli.audit",
 )
 
 

@@ -136,12 +136,22 @@ def register(app: typer.Typer) -> None:
             overrides["host"] = host
         if port is not None:
             overrides["port"] = port
+        import logging  # noqa: PLC0415
+
+        from gateway.observability.logs import configure_logging  # noqa: PLC0415
+
         try:
             settings = load_settings(**overrides)
+            # Before the app is built: start-up lines are already JSON (or text), with the rest.
+            configure_logging(settings.log_format, settings.log_level)
             app = create_app(settings)
         except NordgateError as error:
             typer.echo(f"nordgate: cannot start: {error}", err=True)
             raise typer.Exit(2) from None
-        typer.echo(f"nordgate: serving on http://{settings.host}:{settings.port} "
-                   f"(database {settings.database.masked}, FHIR base {settings.base_url})", err=True)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+        logging.getLogger("nordgate").info(
+            "serving on http://%s:%d (database %s, FHIR base %s)", settings.host, settings.port,
+            settings.database.masked, settings.base_url)
+        # log_config=None: uvicorn leaves logging alone and its own lines go through the handler above;
+        # its per-request access log stays off (the gateway writes one line per request itself).
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                    log_config=None)

@@ -27,7 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.outbound.ports import Transport
+from gateway.audit.events import record_delivery
+from gateway.audit.recorder import AuditRecorder
 from gateway.errors import NordgateError, TransientError
+from gateway.observability.request_id import bound_request_id
 from gateway.settlement.records import OutboxItem, SettlementStore
 from gateway.store.sqlite import utc_now_instant
 
@@ -63,8 +66,12 @@ class RetryPolicy:
 class OutboxWorker:
     def __init__(self, store: SettlementStore, transport: Transport, *, policy: RetryPolicy = RetryPolicy(),
                  poll_s: float = 1.0, lease_s: float = 120.0, batch_size: int = 16, clock: Clock = _now,
-                 jitter: Callable[[], float] = random.random) -> None:
+                 jitter: Callable[[], float] = random.random,
+                 on_delivery: Callable[[str], None] | None = None, audit: AuditRecorder | None = None) -> None:
         self._store = store
+        self._audit = audit  # one settlement.send row per attempt, by system:outbox
+        # Told "sent", "retry" or "failed" after each attempt (the delivery metrics).
+        self._on_delivery = on_delivery
         self._transport = transport
         self._policy = policy
         self._poll_s = poll_s
@@ -100,17 +107,28 @@ class OutboxWorker:
         return self._thread is not None and self._thread.is_alive()
 
     def run_once(self) -> int:
-        """Claim and deliver what is due now; returns how many messages were tried."""
-        now = self._clock()
-        items = self._store.claim_due(now=instant(now), lease_until=instant(now + self._lease),
-                                      owner=self._owner, limit=self._batch_size)
-        for item in items:
-            if self._stop.is_set():
-                break  # the lease runs out and the next process takes it
-            self._deliver(item)
-        return len(items)
+        """Claim and deliver what is due now, up to ``batch_size`` messages; returns how many were tried.
+
+        One message is claimed at a time, right before it is delivered: each delivery gets a whole
+        lease. (Claiming a batch under one lease let a slow receiver run the lease out before the
+        last messages were reached; another process then claimed and delivered them too.)"""
+        tried = 0
+        while tried < self._batch_size and not self._stop.is_set():
+            now = self._clock()
+            claimed = self._store.claim_due(now=instant(now), lease_until=instant(now + self._lease),
+                                            owner=self._owner, limit=1)
+            if not claimed:
+                break
+            item = claimed[0]
+            tried += 1
+            # The request id of the push that queued the message: every log line of this delivery
+            # carries it, so one id leads from the client's POST to the receiver.
+            with bound_request_id(item.request_id):
+                self._deliver(item)
+        return tried
 
     def _deliver(self, item: OutboxItem) -> None:
+        outcome = "retry"
         try:
             self._transport.deliver(item.msg_id, item.receiver_her_id, item.payload)
         except TransientError as exc:
@@ -119,11 +137,21 @@ class OutboxWorker:
             _log.warning("message %s refused by receiver %s: %s", item.msg_id, item.receiver_her_id, exc.code)
             self._store.mark_failed(item.msg_id, owner=self._owner, error=f"{exc.code}: {exc.message}",
                                     now=instant(self._clock()))
+            outcome = "failed"
         except Exception as exc:  # a bug or an unexpected library error: keep the message, try later
             _log.exception("delivering message %s failed unexpectedly", item.msg_id)
             self._retry_or_fail(item, f"INTERNAL_ERROR: {type(exc).__name__}")
         else:
             self._store.mark_sent(item.msg_id, owner=self._owner, now=instant(self._clock()))
+            outcome = "sent"
+            _log.info("message %s delivered to %s (attempt %d)", item.msg_id, item.receiver_her_id, item.attempts,
+                      extra={"msg_id": item.msg_id, "her_id": item.receiver_her_id, "attempt": item.attempts})
+        if outcome == "retry" and item.attempts >= self._policy.max_attempts:
+            outcome = "failed"  # _retry_or_fail gave up
+        if self._on_delivery is not None:
+            self._on_delivery(outcome)
+        if self._audit is not None:
+            record_delivery(self._audit, item, outcome)
 
     def _retry_or_fail(self, item: OutboxItem, error: str) -> None:
         now = self._clock()
@@ -131,6 +159,8 @@ class OutboxWorker:
             _log.warning("message %s given up after %d attempts: %s", item.msg_id, item.attempts, error)
             self._store.mark_failed(item.msg_id, owner=self._owner, error=error, now=instant(now))
             return
+        _log.info("message %s to %s not delivered (attempt %d), trying again: %s", item.msg_id,
+                  item.receiver_her_id, item.attempts, error.split(":", 1)[0])
         delay = dt.timedelta(seconds=self._policy.delay(item.attempts, self._jitter()))
         self._store.mark_retry(item.msg_id, owner=self._owner, error=error, next_attempt_at=instant(now + delay),
                                now=instant(now))

@@ -115,6 +115,7 @@ def _build(doc: Mapping[str, Any]) -> SettlementBatch:
         dropped_bills=frozenset(dropped),
         all_or_nothing=bool(doc.get("allOrNothing", False)),
         receiver_her_id=doc.get("receiverHerId", HELFO_HER_ID),
+        account_id=doc.get("accountId"),
     )
 
 

@@ -155,6 +155,8 @@ class SettlementBatch:
     dropped_bills: frozenset[str]
     all_or_nothing: bool
     receiver_her_id: str = HELFO_HER_ID
+    #: The registered account (POST /accounts) the batch names; see gateway/accounts/binding.py.
+    account_id: str | None = None
 
     def practitioner(self, hpr: str) -> Practitioner | None:
         return next((p for p in self.practitioners if p.hpr == hpr), None)

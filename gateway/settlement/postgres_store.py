@@ -65,14 +65,14 @@ class PostgresSettlementStore:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO settlement (id, state, created, updated, batch, verdicts, totals, msg_id, message, "
-                "receiver_her_id, error_code) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                "receiver_her_id, error_code, request_id) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 (s.id, s.state.value, now, now, s.batch, s.verdicts, s.totals, s.msg_id, s.message,
-                 s.receiver_her_id, s.error_code))
+                 s.receiver_her_id, s.error_code, s.request_id))
             if s.message is not None and s.msg_id is not None and s.receiver_her_id is not None:
                 db.execute(
                     "INSERT INTO outbox (msg_id, settlement_id, receiver_her_id, payload, state, attempts, "
-                    "next_attempt_at) VALUES (%s,%s,%s,%s,%s,0,%s)",
-                    (s.msg_id, s.id, s.receiver_her_id, s.message, DeliveryState.QUEUED.value, now))
+                    "next_attempt_at, request_id) VALUES (%s,%s,%s,%s,%s,0,%s,%s)",
+                    (s.msg_id, s.id, s.receiver_her_id, s.message, DeliveryState.QUEUED.value, now, s.request_id))
 
     def get(self, settlement_id: str) -> SettlementRecord | None:
         row = self._read(lambda db: db.execute(f"{_SELECT} WHERE s.id = %s", (settlement_id,)).fetchone())

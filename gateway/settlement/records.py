@@ -72,6 +72,7 @@ class NewSettlement:
     message: bytes | None = None
     receiver_her_id: str | None = None
     error_code: str | None = None
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,8 @@ class OutboxItem:
     leased_until: str | None
     delivered_at: str | None
     last_error: str | None
+    #: The X-Request-Id of the push that queued the message (None for rows from before it was kept).
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

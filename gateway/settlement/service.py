@@ -24,10 +24,14 @@ from pathlib import Path
 
 from adapters.outbound.apprec import AppRec, AppRecStatus, parse_apprec
 from adapters.outbound.ports import AddressRegister, CertificateKind, Signer
+from gateway.audit.events import record_signed
+from gateway.audit.recorder import AuditRecorder
 from gateway.errors import Conflict, NotFound, TransientError, Unprocessable
+from gateway.observability.request_id import current_request_id
 from gateway.outbox.worker import instant
 from gateway.settlement.batch import DEFAULT_MAX_BATCH_BYTES, parse_batch
 from gateway.settlement.compose import REFUSAL_CODES, compose_signed, verdicts_of_refusal
+from gateway.settlement.model import SettlementBatch
 from gateway.settlement.records import AppRecOutcome, NewSettlement, SettlementRecord, SettlementState, SettlementStore
 from gateway.settlement.rules import check
 from gateway.settlement.view import totals_bytes, verdicts_bytes
@@ -47,6 +51,10 @@ class BatchRefused(Unprocessable):
     settlement_id: str | None = None
 
 
+#: Settlement ids of requests with an ``Idempotency-Key`` are uuid5 of the (client-scoped) key in this namespace.
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("6b1f1d1e-5f0e-4c38-9a57-2f3c0e7d9a41")
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -56,8 +64,9 @@ class SettlementService:
                  signers: Mapping[CertificateKind, Signer], reference_dir: Path | None = None,
                  processing_status: str = "P", max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
                  max_apprec_bytes: int = 5 * 1024 * 1024, clock: Callable[[], dt.datetime] = _now,
-                 on_queued: Callable[[], None] | None = None) -> None:
+                 on_queued: Callable[[], None] | None = None, audit: AuditRecorder | None = None) -> None:
         self.store = store
+        self._audit = audit  # settlement.sign rows (certificate subject and serial, never the key)
         self._register = register
         self._signers = dict(signers)
         self._reference_dir = reference_dir
@@ -67,10 +76,22 @@ class SettlementService:
         self._clock = clock
         self._on_queued = on_queued
 
-    def submit(self, body: bytes) -> SettlementRecord:
-        """Accept a batch (module docstring); returns the stored settlement (state ``queued``)."""
+    def submit(self, body: bytes, *, authorise: Callable[[SettlementBatch], None] | None = None,
+               idempotency_key: str | None = None) -> SettlementRecord:
+        """Accept a batch (module docstring); returns the stored settlement (state ``queued``).
+        ``authorise`` may refuse the parsed batch (tenant, account) before anything is stored.
+        With ``idempotency_key`` the settlement's id is derived from the key: the same key and batch
+        again (a client retrying an answer it never got) returns that settlement, nothing new is
+        signed or stored; the same key with another batch is 409 ``IDEMPOTENCY_KEY_REUSED``."""
         batch = parse_batch(body, max_bytes=self._max_batch_bytes)
-        settlement_id = str(uuid.uuid4())
+        if authorise is not None:
+            authorise(batch)
+        if idempotency_key is None:
+            settlement_id = str(uuid.uuid4())
+        else:
+            settlement_id = str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key))
+            if (earlier := self._earlier(settlement_id, body)) is not None:
+                return earlier
         try:
             plan = check(batch)
         except Unprocessable as refusal:
@@ -78,7 +99,8 @@ class SettlementService:
                 raise
             verdicts = verdicts_of_refusal(batch, refusal)
             self.store.add(NewSettlement(settlement_id, SettlementState.REFUSED, body, verdicts_bytes(verdicts),
-                                         error_code=refusal.code), now=instant(self._clock()))
+                                         error_code=refusal.code, request_id=current_request_id()),
+                           now=instant(self._clock()))
             refused = BatchRefused(refusal.code, refusal.message, issues=refusal.issues)
             refused.settlement_id = settlement_id
             raise refused from None
@@ -87,12 +109,36 @@ class SettlementService:
                                  "or NORDGATE_AR_DATA_DIR)")
         signed = compose_signed(plan, register=self._register, signers=self._signers, at=self._clock(),
                                 reference_dir=self._reference_dir, processing_status=self._processing_status)
-        self.store.add(NewSettlement(settlement_id, SettlementState.QUEUED, body, verdicts_bytes(plan.verdicts),
-                                     totals=totals_bytes(plan.totals), msg_id=signed.msg_id, message=signed.xml,
-                                     receiver_her_id=signed.receiver_her_id), now=instant(signed.signed_at))
+        if self._audit is not None:
+            record_signed(self._audit, settlement_id, signed, self._signers[plan.signer_kind])
+        try:
+            self.store.add(NewSettlement(settlement_id, SettlementState.QUEUED, body, verdicts_bytes(plan.verdicts),
+                                         totals=totals_bytes(plan.totals), msg_id=signed.msg_id, message=signed.xml,
+                                         receiver_her_id=signed.receiver_her_id, request_id=current_request_id()),
+                           now=instant(signed.signed_at))
+        except Exception:
+            # The same idempotency key in two requests at once: the other one stored it first.
+            if idempotency_key is None or (earlier := self._earlier(settlement_id, body)) is None:
+                raise
+            return earlier
         if self._on_queued is not None:
             self._on_queued()
         return self.status(settlement_id)
+
+    def _earlier(self, settlement_id: str, body: bytes) -> SettlementRecord | None:
+        """The settlement an earlier request with the same idempotency key stored, or None."""
+        record = self.store.get(settlement_id)
+        if record is None:
+            return None
+        if self.store.batch(settlement_id) != body:
+            raise Conflict("IDEMPOTENCY_KEY_REUSED", f"this Idempotency-Key was used for another batch (settlement "
+                           f"{settlement_id})", location="header Idempotency-Key")
+        if record.state is SettlementState.REFUSED:
+            refused = BatchRefused(record.error_code or "BATCH_REFUSED", "the batch sent with this Idempotency-Key "
+                                   "was refused as a whole; its verdicts are stored")
+            refused.settlement_id = settlement_id
+            raise refused
+        return record
 
     def status(self, settlement_id: str) -> SettlementRecord:
         record = self.store.get(settlement_id)

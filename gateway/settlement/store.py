@@ -40,7 +40,7 @@ SETTLEMENT_COLUMNS: Final = (
 )
 OUTBOX_COLUMNS: Final = (
     "o.msg_id, o.settlement_id, o.receiver_her_id, o.payload, o.state, o.attempts, o.next_attempt_at, "
-    "o.leased_until, o.delivered_at, o.last_error"
+    "o.leased_until, o.delivered_at, o.last_error, o.request_id"
 )
 SELECT_SETTLEMENT: Final = (
     f"SELECT {SETTLEMENT_COLUMNS}, {OUTBOX_COLUMNS} FROM settlement s "  # noqa: S608 - fixed text
@@ -51,7 +51,7 @@ _APPREC_FROM: Final = tuple(s.value for s in (SettlementState.QUEUED, Settlement
 
 def outbox_item(row: tuple[Any, ...]) -> OutboxItem:
     return OutboxItem(row[0], row[1], row[2], bytes(row[3]), DeliveryState(row[4]), row[5], row[6], row[7],
-                      row[8], row[9])
+                      row[8], row[9], row[10])
 
 
 def settlement_record(row: tuple[Any, ...]) -> SettlementRecord:
@@ -107,14 +107,14 @@ class SQLiteSettlementStore:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO settlement (id, state, created, updated, batch, verdicts, totals, msg_id, message, "
-                "receiver_her_id, error_code) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "receiver_her_id, error_code, request_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (s.id, s.state.value, now, now, s.batch, s.verdicts, s.totals, s.msg_id, s.message,
-                 s.receiver_her_id, s.error_code))
+                 s.receiver_her_id, s.error_code, s.request_id))
             if s.message is not None and s.msg_id is not None and s.receiver_her_id is not None:
                 db.execute(
                     "INSERT INTO outbox (msg_id, settlement_id, receiver_her_id, payload, state, attempts, "
-                    "next_attempt_at) VALUES (?,?,?,?,?,0,?)",
-                    (s.msg_id, s.id, s.receiver_her_id, s.message, DeliveryState.QUEUED.value, now))
+                    "next_attempt_at, request_id) VALUES (?,?,?,?,?,0,?,?)",
+                    (s.msg_id, s.id, s.receiver_her_id, s.message, DeliveryState.QUEUED.value, now, s.request_id))
 
     def get(self, settlement_id: str) -> SettlementRecord | None:
         row = self._read(lambda db: db.execute(f"{SELECT_SETTLEMENT} WHERE s.id = ?", (settlement_id,)).fetchone())

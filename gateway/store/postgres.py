@@ -24,6 +24,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gateway.audit.entry import AuditEntry
+from gateway.audit.sql import append_postgres
 from gateway.store.pg import RaceLost, contended, is_lost_race, open_pool
 from gateway.store.port import Condition, SearchPage, Stored, Token
 from gateway.store.sqlite import utc_now_instant
@@ -47,6 +49,11 @@ class _Session:
     def __init__(self, connection: Connection[Any], now: str) -> None:
         self._db = connection
         self._now = now
+        self.audit_rows: list[AuditEntry] = []
+
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Audit rows of this transaction: chained and inserted just before its COMMIT (gateway.audit.recorder)."""
+        self.audit_rows.extend(entries)
 
     def get(self, resource_type: str, id: str) -> Stored | None:
         # FOR UPDATE: what a unit of work reads it will usually rewrite; a concurrent writer of the
@@ -131,6 +138,7 @@ class PostgresStore:
             try:
                 with connection.transaction():
                     results[index] = works[index](session)
+                    append_postgres(connection, session.audit_rows)  # acknowledged ⇒ audited: same commit
             except Exception as exc:
                 failed(index, exc)
             return lost
@@ -141,6 +149,8 @@ class PostgresStore:
                         results[index] = works[index](session)
                 except Exception as exc:  # one refused or broken piece must not sink the others
                     failed(index, exc)
+            # Last, after the batch's row locks: the chain lock is held only for this and the commit.
+            append_postgres(connection, session.audit_rows)
         return lost
 
     def read(self, resource_type: str, id: str) -> Stored | None:

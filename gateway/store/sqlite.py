@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from gateway.audit.entry import AuditEntry
+from gateway.audit.sql import append_sqlite
 from gateway.errors import ConfigurationError
 from gateway.store.migrate import ensure_sqlite_schema
 from gateway.store.port import Condition, SearchPage, Stored, Token
@@ -40,6 +42,11 @@ class _Session:
     def __init__(self, connection: sqlite3.Connection, now: str) -> None:
         self._db = connection
         self._now = now
+        self.audit_rows: list[AuditEntry] = []
+
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Audit rows of this transaction: chained and inserted just before its COMMIT (gateway.audit.recorder)."""
+        self.audit_rows.extend(entries)
 
     def get(self, resource_type: str, id: str) -> Stored | None:
         row = self._db.execute(
@@ -131,6 +138,7 @@ class SQLiteStore:
                             self._writer.execute("ROLLBACK TO work")
                             results.append(exc)
                         self._writer.execute("RELEASE work")
+                append_sqlite(self._writer, session.audit_rows)  # acknowledged ⇒ audited: same commit
                 self._writer.execute("COMMIT")
             except BaseException:
                 if self._writer.in_transaction:

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from gateway.api import create_app
 from gateway.settings import Settings, load_settings
+from tests.auth_helpers import DEFAULT_CLIENT
 from tests.database import database_url_for
 
 
@@ -25,7 +26,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), headers=DEFAULT_CLIENT.headers) as test_client:
         yield test_client
 
 

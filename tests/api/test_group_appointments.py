@@ -20,6 +20,7 @@ from gateway.groups.no_service import group_appointment_id
 from gateway.settings import load_settings
 from gateway.settlement.batch import parse_batch
 from tests.adapters.inbound.no_group.events import CLINIC, GROUP, P1, P2, P3, added, body, created, event, finished
+from tests.auth_helpers import DEFAULT_CLIENT
 from tests.database import database_url_for
 from tests.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE
 
@@ -37,7 +38,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         ar_data_dir=AR_DATA, signing_trust_anchors=CA_PEM, enterprise_p12=ENTERPRISE_P12,
         enterprise_password_file=PASSWORD_FILE, drop_dir=tmp_path / "drop", outbox_worker=False,
         max_body_bytes=64 * 1024)
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), headers=DEFAULT_CLIENT.headers) as test_client:
         yield test_client
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.adapters.inbound.crm_scheduling.messages import make_booking
+from tests.auth_helpers import DEFAULT_CLIENT
 from tests.gateway.test_xmlsafe import BILLION_LAUGHS, EXTERNAL_DTD, EXTERNAL_ENTITY
 
 HOSTILE = {
@@ -22,7 +23,7 @@ HOSTILE = {
 
 @pytest.mark.slow
 def test_hostile_xml_is_refused_fast_and_the_server_keeps_serving(live_url: str) -> None:
-    with httpx.Client(base_url=live_url, timeout=10) as http:
+    with httpx.Client(base_url=live_url, timeout=10, headers=DEFAULT_CLIENT.headers) as http:
         for name, (body, status, code) in HOSTILE.items():
             started = time.monotonic()
             response = http.post("/bookings", content=body, headers={"Content-Type": "application/xml"})
@@ -43,7 +44,7 @@ def test_a_chunked_oversize_body_is_cut_off(live_url: str) -> None:
         for _ in range(60):
             yield b"x" * (1024 * 1024)
 
-    with httpx.Client(base_url=live_url, timeout=10) as http:
+    with httpx.Client(base_url=live_url, timeout=10, headers=DEFAULT_CLIENT.headers) as http:
         try:
             response = http.post("/bookings", content=chunks(), headers={"Content-Type": "application/xml"})
         except httpx.TransportError:

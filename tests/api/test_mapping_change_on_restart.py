@@ -18,6 +18,7 @@ from gateway.resources import mappings_dir
 from gateway.settings import Settings, load_settings
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot
 from tests.api.test_bookings_api import push
+from tests.auth_helpers import DEFAULT_CLIENT
 from tests.database import database_url_for
 
 TIME_TYPE = "https://nordgate.dev/fhir/CodeSystem/crm-scheduling-time-type"
@@ -43,7 +44,7 @@ def test_a_changed_map_shows_on_the_same_stored_appointment_after_restart(tmp_pa
     maps = tmp_path / "mappings"
     shutil.copytree(mappings_dir(), maps)
 
-    with TestClient(create_app(settings_for(tmp_path, maps))) as before:
+    with TestClient(create_app(settings_for(tmp_path, maps)), headers=DEFAULT_CLIENT.headers) as before:
         pushed = push(before, make_booking(timeslot(extra="<core:timeTypeID>ATB</core:timeTypeID>")))
         assert pushed.status_code == 200, pushed.text
         appointment_id = pushed.json()["entry"][0]["resource"]["id"]
@@ -59,7 +60,8 @@ def test_a_changed_map_shows_on_the_same_stored_appointment_after_restart(tmp_pa
             element["target"][0].update(code="CHECKUP", display="A routine check-up, such as an annual physical")
     path.write_bytes(orjson.dumps(concept_map, option=orjson.OPT_INDENT_2))
 
-    with TestClient(create_app(settings_for(tmp_path, maps))) as after:  # the restart, same database
+    # The restart, same database.
+    with TestClient(create_app(settings_for(tmp_path, maps)), headers=DEFAULT_CLIENT.headers) as after:
         again = after.get(f"/fhir/Appointment/{appointment_id}")
         assert again.status_code == 200
         assert again.headers["etag"] == first.headers["etag"]  # the same stored version, rendered anew

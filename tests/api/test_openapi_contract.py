@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from gateway.api import create_app
 from gateway.api.runtime import build_runtime
 from gateway.settings import load_settings
+from tests.auth_helpers import DEFAULT_CLIENT, api_key_settings
 
 pytestmark = pytest.mark.slow
 
@@ -32,12 +33,14 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
     # SQLite on purpose in both suite runs: the contract is the HTTP surface, and a module-scoped
     # database would be emptied between tests by the PostgreSQL run's per-test clean-up.
     gateway_settings = load_settings(database_url=f"sqlite:///{folder / 'gateway.db'}",
-                                     public_base_url="http://localhost/fhir", outbox_worker=False)
+                                     public_base_url="http://localhost/fhir", outbox_worker=False,
+                                     **api_key_settings())
     runtime = build_runtime(gateway_settings)
     # The caller's runtime: the app's lifespan (which schemathesis keeps running) never closes it.
     app = create_app(gateway_settings, runtime=runtime)
     try:
-        yield schemathesis.openapi.from_asgi("/openapi.json", app, config=schemathesis.Config.from_dict(CONFIG))
+        yield schemathesis.openapi.from_asgi("/openapi.json", app, config=schemathesis.Config.from_dict(CONFIG),
+                                             headers=DEFAULT_CLIENT.headers)
     finally:
         runtime.close()
 
@@ -58,7 +61,7 @@ def test_every_operation_answers_as_documented(api_schema: schemathesis.BaseSche
         def check(case: schemathesis.Case) -> None:
             # Generated "valid" data cannot know the gateway's content rules (a real crm:scheduling
             # message, a known map id): a 4xx OperationOutcome for it is a documented answer.
-            case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            case.call_and_validate(headers=DEFAULT_CLIENT.headers, excluded_checks=[positive_data_acceptance])
 
         try:
             check()

@@ -27,6 +27,7 @@ from gateway.api import create_app
 from gateway.api.runtime import build_runtime
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
 from gateway.settings import Settings, load_settings
+from tests.auth_helpers import DEFAULT_CLIENT
 from tests.database import database_url_for
 from tests.settlement.service.helpers import (
     AR_DATA,
@@ -64,6 +65,11 @@ def wait_for(condition: Callable[[], Any], timeout_s: float = 15.0, what: str = 
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
+def authed_get(url: str) -> httpx.Response:
+    """A GET to a gateway subprocess as the suite's default client."""
+    return httpx.get(url, timeout=5.0, headers=DEFAULT_CLIENT.headers)
+
+
 def code_of(response: httpx.Response) -> str:
     body = response.json()
     assert body["resourceType"] == "OperationOutcome"
@@ -72,7 +78,7 @@ def code_of(response: httpx.Response) -> str:
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(settings_for(tmp_path))) as test_client:
+    with TestClient(create_app(settings_for(tmp_path)), headers=DEFAULT_CLIENT.headers) as test_client:
         yield test_client
 
 
@@ -125,7 +131,8 @@ def test_refused_batch_is_422_and_readable_afterwards(client: TestClient) -> Non
 
 
 def test_request_errors_are_operation_outcomes(tmp_path: Path) -> None:
-    with TestClient(create_app(settings_for(tmp_path, max_settlement_bytes=2048))) as client:
+    with TestClient(create_app(settings_for(tmp_path, max_settlement_bytes=2048)),
+                    headers=DEFAULT_CLIENT.headers) as client:
         assert client.post("/settlements", content=b"{}", headers=XML).status_code == 415
         too_big = client.post("/settlements", content=b" " * 4096, headers=JSON)
         assert too_big.status_code == 413 and code_of(too_big) == "PAYLOAD_TOO_LARGE"
@@ -155,7 +162,7 @@ def test_receiver_down_then_recovers(tmp_path: Path) -> None:
     worker = OutboxWorker(runtime.settlements.store, transport, policy=RetryPolicy(5, 4.0, 60.0), clock=clock,
                           jitter=lambda: 0.0)
     try:
-        with TestClient(create_app(settings, runtime=runtime)) as client:
+        with TestClient(create_app(settings, runtime=runtime), headers=DEFAULT_CLIENT.headers) as client:
             accepted = client.post("/settlements", content=to_bytes(batch()), headers=JSON).json()
             assert worker.run_once() == 1
             state = client.get(f"/settlements/{accepted['id']}").json()
@@ -257,12 +264,12 @@ def test_kill_9_while_queued_then_every_message_is_delivered_exactly_once(tmp_pa
         ids: dict[str, str] = {}
         for n in range(5):
             response = httpx.post(f"{down.base}/settlements", content=to_bytes(batch([bill(n + 1)])),
-                                  headers=JSON, timeout=30.0)
+                                  headers={**JSON, **DEFAULT_CLIENT.headers}, timeout=30.0)
             assert response.status_code == 202, response.text
             ids[response.json()["id"]] = response.json()["msgId"]
 
         def all_retrying() -> bool:
-            states = [httpx.get(f"{down.base}/settlements/{i}", timeout=5.0).json() for i in ids]
+            states = [authed_get(f"{down.base}/settlements/{i}").json() for i in ids]
             return all(s["state"] == "queued" and s["delivery"]["attempts"] >= 1 for s in states)
 
         wait_for(all_retrying, 30.0, "every settlement to have failed a delivery attempt")
@@ -274,12 +281,12 @@ def test_kill_9_while_queued_then_every_message_is_delivered_exactly_once(tmp_pa
         gateways.append(up)
 
         def all_sent() -> bool:
-            return all(httpx.get(f"{up.base}/settlements/{i}", timeout=5.0).json()["state"] == "sent" for i in ids)
+            return all(authed_get(f"{up.base}/settlements/{i}").json()["state"] == "sent" for i in ids)
 
         wait_for(all_sent, 30.0, "every settlement to be sent after the restart")
         assert dict(counts) == {msg_id: 1 for msg_id in ids.values()}
         for settlement_id, msg_id in ids.items():
-            assert bodies[msg_id] == httpx.get(f"{up.base}/settlements/{settlement_id}/message", timeout=5.0).content
+            assert bodies[msg_id] == authed_get(f"{up.base}/settlements/{settlement_id}/message").content
         up.kill()
 
         # 3. Killed and started again (directory drop now): nothing already sent is sent again.
@@ -288,7 +295,7 @@ def test_kill_9_while_queued_then_every_message_is_delivered_exactly_once(tmp_pa
         time.sleep(1.0)  # ten poll rounds
         assert not (tmp_path / "drop").exists()
         assert dict(counts) == {msg_id: 1 for msg_id in ids.values()}
-        assert all(httpx.get(f"{again.base}/settlements/{i}", timeout=5.0).json()["state"] == "sent" for i in ids)
+        assert all(authed_get(f"{again.base}/settlements/{i}").json()["state"] == "sent" for i in ids)
     finally:
         for gateway in gateways:
             gateway.kill()

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.auth_helpers import DEFAULT_CLIENT
 from tests.conftest import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,7 +41,7 @@ def page(tmp_path: Path) -> Iterator[Any]:
         # A persistent context is the way to hand Chromium a fresh user-data dir of our own.
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1366, "height": 900})
+            viewport={"width": 1366, "height": 900}, extra_http_headers=DEFAULT_CLIENT.headers)
         try:
             browser_page = context.new_page()
             browser_page.set_default_timeout(15_000)

@@ -23,7 +23,8 @@ from gateway.store.sqlite import SQLiteStore
 from gateway.store.url import parse_database_url
 from tests.database import server_url
 
-TABLES = {"resource", "resource_history", "search_token", "receipt", "settlement", "outbox", "alembic_version"}
+TABLES = {"resource", "resource_history", "search_token", "receipt", "settlement", "outbox", "alembic_version",
+          "account", "audit_log"}
 # The tables as the stores created them before migrations existed (the first release's DDL).
 LEGACY_DDL = """
 CREATE TABLE resource (resource_type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,

@@ -20,6 +20,8 @@ from gateway.identifiers import Identifier, classify_swedish_person
 
 __all__ = ["leaders", "patient", "positive_int", "required_times", "unique", "unit"]
 
+_MAX_DIGITS = 9
+
 
 def unit(parent: etree._Element, *, path: str) -> Identifier:
     value = required_text(parent, "healthcare_facility", path=path, why="the care unit owns every session")
@@ -59,8 +61,10 @@ def positive_int(parent: etree._Element, name: str, *, path: str, code: str) -> 
     value = text(parent, name, path=path)
     if value is None:
         return None
-    if not value.isdigit() or int(value) < 1:
-        raise Unprocessable(code, f"{name} must be a whole number of at least 1, not {value!r}",
+    # ASCII digits only (str.isdigit also takes "²" and "٦", which int() refuses or reads), and few
+    # enough of them for int() and for the store's 64-bit integers.
+    if not (value.isascii() and value.isdigit()) or len(value) > _MAX_DIGITS or int(value) < 1:
+        raise Unprocessable(code, f"{name} must be a whole number from 1 to {'9' * _MAX_DIGITS}, not {value!r}",
                             location=f"{path}/{name}")
     return int(value)
 

@@ -258,13 +258,22 @@ def _signer(parsed: _Parsed, canonical_signed_info: bytes) -> x509.Certificate |
     return None
 
 
+def _string(element: etree._Element | None) -> str:
+    """The element's XPath string-value: all of its text, as C14N (which drops comments) signed it.
+    ``.text`` stops at the first comment, so ``<MsgId>5f0c<!---->1c2e…</MsgId>`` verifies and would
+    be reported as MsgId "5f0c"."""
+    if element is None:
+        return ""
+    return str(element.xpath("string()")).strip()
+
+
 def _texts(element: etree._Element | None, path: str) -> list[str]:
     if element is None:
         return []
     found = element.xpath(path, namespaces={"mh": MSGHEAD_NS})
     if not isinstance(found, list):
         return []
-    return [(node.text or "").strip() for node in found if isinstance(node, etree._Element)]
+    return [_string(node) for node in found if isinstance(node, etree._Element)]
 
 
 def _signed_content(root: etree._Element) -> SignedContent:
@@ -277,9 +286,9 @@ def _signed_content(root: etree._Element) -> SignedContent:
     her = ".//mh:Ident[mh:TypeId/@V='HER']/mh:Id"
     enh = ".//mh:Ident[mh:TypeId/@V='ENH']/mh:Id"
     return SignedContent(
-        msg_id=(info.findtext(_MH + "MsgId") or "").strip() or None,
+        msg_id=_string(info.find(_MH + "MsgId")) or None,
         msg_type=msg_type.get("V") if msg_type is not None else None,
-        gen_date=(info.findtext(_MH + "GenDate") or "").strip() or None,
+        gen_date=_string(info.find(_MH + "GenDate")) or None,
         sender_her_ids=_texts(sender, her),
         sender_organisation_numbers=_texts(sender, enh),
         receiver_her_ids=_texts(receiver, her),
