@@ -23,12 +23,18 @@ import orjson
 from gateway.settlement.records import (
     AppRecOutcome,
     DeliveryState,
-    NewSettlement,
     OutboxItem,
     SettlementRecord,
     SettlementState,
 )
-from gateway.settlement.store import OUTBOX_COLUMNS, SELECT_SETTLEMENT, outbox_item, settlement_record
+from gateway.settlement.sql_store import (
+    APPREC_FROM,
+    OUTBOX_COLUMNS,
+    SELECT_SETTLEMENT,
+    SqlSettlementStore,
+    outbox_item,
+    settlement_record,
+)
 from gateway.store.pg import open_pool
 from gateway.store.url import DatabaseURL
 
@@ -40,11 +46,12 @@ __all__ = ["PostgresSettlementStore"]
 T = TypeVar("T")
 
 _SELECT: Final = SELECT_SETTLEMENT
-_APPREC_FROM: Final = [s.value for s in (SettlementState.QUEUED, SettlementState.SENT, SettlementState.FAILED)]
 
 
-class PostgresSettlementStore:
+class PostgresSettlementStore(SqlSettlementStore):
     """Implements :class:`~gateway.settlement.records.SettlementStore` on PostgreSQL."""
+
+    _param = "%s"
 
     def __init__(self, url: DatabaseURL, *, pool_size: int = 4) -> None:
         self._pool = open_pool(url, name="nordgate-settlements", min_size=1, max_size=pool_size)
@@ -58,39 +65,7 @@ class PostgresSettlementStore:
         with self._pool.connection() as connection:
             return work(connection)
 
-    # ------------------------------------------------------------------ settlements
-
-    def add(self, settlement: NewSettlement, *, now: str) -> None:
-        s = settlement
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO settlement (id, state, created, updated, batch, verdicts, totals, msg_id, message, "
-                "receiver_her_id, error_code, request_id) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                (s.id, s.state.value, now, now, s.batch, s.verdicts, s.totals, s.msg_id, s.message,
-                 s.receiver_her_id, s.error_code, s.request_id))
-            if s.message is not None and s.msg_id is not None and s.receiver_her_id is not None:
-                db.execute(
-                    "INSERT INTO outbox (msg_id, settlement_id, receiver_her_id, payload, state, attempts, "
-                    "next_attempt_at, request_id) VALUES (%s,%s,%s,%s,%s,0,%s,%s)",
-                    (s.msg_id, s.id, s.receiver_her_id, s.message, DeliveryState.QUEUED.value, now, s.request_id))
-
-    def get(self, settlement_id: str) -> SettlementRecord | None:
-        row = self._read(lambda db: db.execute(f"{_SELECT} WHERE s.id = %s", (settlement_id,)).fetchone())
-        return settlement_record(row) if row else None
-
-    def by_msg_id(self, msg_id: str) -> SettlementRecord | None:
-        row = self._read(lambda db: db.execute(f"{_SELECT} WHERE s.msg_id = %s", (msg_id,)).fetchone())
-        return settlement_record(row) if row else None
-
-    def message(self, settlement_id: str) -> bytes | None:
-        row = self._read(lambda db: db.execute("SELECT message FROM settlement WHERE id = %s",
-                                               (settlement_id,)).fetchone())
-        return bytes(row[0]) if row and row[0] is not None else None
-
-    def batch(self, settlement_id: str) -> bytes | None:
-        row = self._read(lambda db: db.execute("SELECT batch FROM settlement WHERE id = %s",
-                                               (settlement_id,)).fetchone())
-        return bytes(row[0]) if row else None
+    # ------------------------------------------------------------------ engine-specific
 
     def record_apprec(self, msg_id: str, outcome: AppRecOutcome, state: SettlementState, *,
                       now: str) -> tuple[SettlementRecord | None, bool]:
@@ -100,7 +75,7 @@ class PostgresSettlementStore:
             if row is None:
                 return None, False
             record = settlement_record(row)
-            if record.apprec is not None or record.state.value not in _APPREC_FROM:
+            if record.apprec is not None or record.state.value not in APPREC_FROM:
                 return record, False
             db.execute(
                 "UPDATE settlement SET state=%s, updated=%s, apprec_status=%s, apprec_errors=%s, apprec_id=%s, "
@@ -128,34 +103,6 @@ class PostgresSettlementStore:
                 (lease_until, owner, DeliveryState.QUEUED.value, now, now, limit)).fetchall()
         items = [outbox_item(row) for row in rows]
         return sorted(items, key=lambda item: (item.next_attempt_at or "", item.msg_id))
-
-    def mark_sent(self, msg_id: str, *, owner: str, now: str) -> None:
-        # Delivered is a fact whoever holds the lease now; the owner is not checked.
-        with self._transaction() as db:
-            db.execute("UPDATE outbox SET state=%s, delivered_at=%s, leased_until=NULL, lease_owner=NULL "
-                       "WHERE msg_id=%s AND state=%s",
-                       (DeliveryState.SENT.value, now, msg_id, DeliveryState.QUEUED.value))
-            db.execute("UPDATE settlement SET state=%s, updated=%s WHERE msg_id=%s AND state=%s",
-                       (SettlementState.SENT.value, now, msg_id, SettlementState.QUEUED.value))
-
-    def mark_retry(self, msg_id: str, *, owner: str, error: str, next_attempt_at: str, now: str) -> None:
-        with self._transaction() as db:
-            changed = db.execute(
-                "UPDATE outbox SET last_error=%s, next_attempt_at=%s, leased_until=NULL, lease_owner=NULL "
-                "WHERE msg_id=%s AND state=%s AND lease_owner=%s",
-                (error, next_attempt_at, msg_id, DeliveryState.QUEUED.value, owner)).rowcount
-            if changed:
-                db.execute("UPDATE settlement SET last_error=%s, updated=%s WHERE msg_id=%s", (error, now, msg_id))
-
-    def mark_failed(self, msg_id: str, *, owner: str, error: str, now: str) -> None:
-        with self._transaction() as db:
-            changed = db.execute(
-                "UPDATE outbox SET state=%s, last_error=%s, leased_until=NULL, lease_owner=NULL "
-                "WHERE msg_id=%s AND state=%s AND lease_owner=%s",
-                (DeliveryState.FAILED.value, error, msg_id, DeliveryState.QUEUED.value, owner)).rowcount
-            if changed:
-                db.execute("UPDATE settlement SET state=%s, last_error=%s, updated=%s WHERE msg_id=%s AND state=%s",
-                           (SettlementState.FAILED.value, error, now, msg_id, SettlementState.QUEUED.value))
 
     def close(self) -> None:
         self._pool.close()
