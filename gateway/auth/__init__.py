@@ -1,0 +1,1 @@
+"""Who is calling: bearer JWTs and API keys, scopes and tenants (see gateway/auth/principal.py)."""
