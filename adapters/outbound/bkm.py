@@ -1,16 +1,26 @@
 """BehandlerKrav (BKM) builder: a :class:`~gateway.settlement.model.SettlementPlan` in, the
 ``BehandlerKrav`` element (namespace ``http://www.kith.no/xmlstds/bkm/2006-12-20``) out.
 
-Pure: the same plan gives byte-identical XML. Element order follows the real NAV test message
-(``shared/reference/samples/``) and ``schemas/bkm-2006-12-20-subset.xsd`` describes exactly what is
-emitted. Choices the sample cannot settle:
+Pure: the same plan gives byte-identical XML. Every element and attribute written is one that
+NAV's own signed test message (from navikt/ebxml-processor's test resources) or NAV's field-by-field
+description of BehandlerKrav has (``tests/outbound/test_nav_description.py`` walks both), in the
+sample's order, and ``schemas/bkm-2006-12-20-subset.xsd`` describes exactly what is emitted.
+Choices the sources leave open:
 
-- times (``DatoTid``) are Norwegian wall-clock time with its UTC offset, so they are unambiguous
-  across the autumn DST change and still read as the time the clinic saw;
-- ``Behandlerident`` (the HPR number of the treating practitioner) is given on every bill, not
-  only in fellesoppgjør: it costs nothing and the receiver never has to guess;
-- ``SumKrav/Egenandel`` carries the patient's share whenever one is recorded, so that municipal
-  physiotherapy reports it toward the patient's frikort even when the refund is 0.
+- ``Guid`` is written as NAV's XML writes it, ``{lower-case GUID}``, whatever braces or case the
+  batch used;
+- times (``DatoTid``) are Norwegian wall-clock time with its UTC offset (NAV: "Angis på formatet
+  YYYY-MM-DDTHH:mm:ss±hh:mm"), unambiguous across the autumn DST change;
+- ``Behandlerident`` (NAV: ``utforendeBehandler``, the HPR number of the treating practitioner) is
+  on every bill: NAV requires it on every kommunal fysioterapi bill and on municipal doctors'
+  bills signed with the municipality's certificate, and allows it for doctors generally;
+- the patient's share is not an amount of its own (NAV describes none): ``BetaltEgenandel@erBetalt``
+  says whether the patient paid the share of the tariffs sent (each tariff's share is set by the
+  tariff regulations, not by the message), which is what counts toward the frikort,
+  ``KodeEgenandel`` why the patient pays none, and with frikort the share is part of
+  ``SumKrav/Refusjon`` ("inkludert refusjon for fri egenandel");
+- a middle name goes into ``GivenName`` after the given name: NAV's description has ``fornavn``
+  and ``etternavn`` only.
 
 Written as escaped markup and parsed once: a 10,000-bill batch is one loop and one parse.
 """
@@ -29,7 +39,6 @@ from lxml import etree
 from gateway.identifiers import IdentifierKind
 from gateway.settlement.model import (
     DiagnosisSystem,
-    ExemptionCode,
     PlannedBill,
     SettlementPlan,
     SettlementTotals,
@@ -55,13 +64,6 @@ OID_ICPC_2: Final = "2.16.578.1.12.4.1.1.7170"
 
 _DIAGNOSIS_OID: Final = {DiagnosisSystem.ICD_10: OID_ICD_10, DiagnosisSystem.ICPC_2: OID_ICPC_2}
 _PERSON_ID_DN: Final = {IdentifierKind.FNR: ("FNR", "Fødselsnummer"), IdentifierKind.DNR: ("DNR", "D-nummer")}
-_EXEMPTION_DN: Final = {
-    ExemptionCode.CONTAGIOUS_DISEASE: "Allmennfarlig smittsom sykdom",
-    ExemptionCode.CHILD_UNDER_16: "Barn under 16 år",
-    ExemptionCode.FRIKORT: "Frikort",
-    ExemptionCode.HIV: "HIV-infeksjon",
-    ExemptionCode.PATIENT_CONDITION: "Pasientens tilstand",
-}
 
 
 @functools.cache
@@ -118,7 +120,7 @@ def _bill(planned: PlannedBill, out: list[str]) -> None:
         # The rules refuse defective bills; reaching this is a programming error, not bad input.
         raise ValueError(f"bill {bill.guid} has defects and cannot be built")
     out.append(
-        f"<Enkeltregning><Guid>{_escape(bill.guid)}</Guid>"
+        f"<Enkeltregning><Guid>{{{_escape(bill.canonical_guid)}}}</Guid>"
         f'<BetaltEgenandel erBetalt="{"true" if bill.patient_share_paid else "false"}" korrigering="false"/>'
         f"<Kreditering>{'true' if bill.credit else 'false'}</Kreditering>"
         f"<RegningNr>{_escape(bill.bill_number)}</RegningNr>"
@@ -127,18 +129,17 @@ def _bill(planned: PlannedBill, out: list[str]) -> None:
     if bill.note is not None:
         out.append(f"<Merknad>{_escape(bill.note)}</Merknad>")
     out.append("<Patient>")
-    for name, value in (
-        ("FamilyName", bill.patient.family_name),
-        ("MiddleName", bill.patient.middle_name),
-        ("GivenName", bill.patient.given_name),
-    ):
-        if value is not None:
-            out.append(f"<{name}>{_escape(value)}</{name}>")
+    patient = bill.patient
+    given = " ".join(name for name in (patient.given_name, patient.middle_name) if name is not None)
+    if patient.family_name is not None:
+        out.append(f"<FamilyName>{_escape(patient.family_name)}</FamilyName>")
+    if given:
+        out.append(f"<GivenName>{_escape(given)}</GivenName>")
     out.append(_ident("Ident", bill.patient.id, *_PERSON_ID_DN[bill.patient.kind]))
     out.append("</Patient><Behandling>")
-    if bill.exemption_code is not None:
-        out.append(f'<KodeEgenandel V="{bill.exemption_code.value}" DN="{_attr(_EXEMPTION_DN[bill.exemption_code])}"/>')
-    for diagnosis in bill.diagnoses:
+    if (code := bill.exemption_code) is not None:
+        out.append(f'<KodeEgenandel V="{code.value}" DN="{_attr(code.display_name)}"/>')
+    for diagnosis in planned.diagnoses:
         out.append(_coded("Diagnose", diagnosis.system, diagnosis.code, diagnosis.display))
     if (referral := bill.referral) is not None:
         if referral.date is not None:
@@ -151,10 +152,7 @@ def _bill(planned: PlannedBill, out: list[str]) -> None:
     for tariff in bill.tariffs:
         out.append(f'<Takst><Verdi U="NOK" V="{_nok(tariff.amount)}"/><Kode>{_escape(tariff.code)}</Kode>'
                    f"<Antall>{tariff.count}</Antall></Takst>")
-    out.append("<SumKrav>")
-    if bill.patient_share:
-        out.append(f'<Egenandel U="NOK" V="{_nok(bill.patient_share)}"/>')
-    out.append(f'<Refusjon U="NOK" V="{_nok(planned.refund)}"/></SumKrav></Behandling></Enkeltregning>')
+    out.append(f'<SumKrav><Refusjon U="NOK" V="{_nok(planned.refund)}"/></SumKrav></Behandling></Enkeltregning>')
 
 
 def _krav(totals: SettlementTotals) -> str:

@@ -69,7 +69,7 @@ def _ident(parent: etree._Element, value: str, type_v: str, type_dn: str, system
 
 
 def _organisation(
-    parent: etree._Element, party: CommunicationParty, professional: Practitioner | None
+    parent: etree._Element, party: CommunicationParty, professional: Practitioner | None, *, with_address: bool
 ) -> None:
     # A department in the AR has no organisation number of its own; its parent's is the one
     # Enhetsregisteret knows.
@@ -84,7 +84,7 @@ def _organisation(
     _text(organisation, "OrganisationName", party.name)
     _ident(organisation, party.her_id, "HER", "HER-id", OID_HER_ENH)
     _ident(organisation, orgnr, "ENH", "Organisasjonsnummeret i Enhetsregister", OID_HER_ENH)
-    address = next(iter(party.physical_addresses), None)
+    address = next(iter(party.physical_addresses), None) if with_address else None
     if address is not None and (address.street or address.postal_code or address.city):
         adr = etree.SubElement(organisation, _q("Address"))
         for name, value in (
@@ -132,8 +132,10 @@ def wrap(
     if processing_status in _PROCESSING_STATUS_DN:
         status_attributes["DN"] = _PROCESSING_STATUS_DN[processing_status]
     etree.SubElement(info, _q("ProcessingStatus"), status_attributes)
-    _organisation(etree.SubElement(info, _q("Sender")), sender, signing_practitioner)
-    _organisation(etree.SubElement(info, _q("Receiver")), receiver, None)
+    # NAV's own message gives the sender's address and not HELFO's: the receiver is named by its
+    # identifiers alone, whatever the address register holds for it.
+    _organisation(etree.SubElement(info, _q("Sender")), sender, signing_practitioner, with_address=True)
+    _organisation(etree.SubElement(info, _q("Receiver")), receiver, None, with_address=False)
 
     ref_doc = etree.SubElement(etree.SubElement(root, _q("Document")), _q("RefDoc"))
     etree.SubElement(ref_doc, _q("MsgType"), DN="XML-instans", V="XML")
@@ -167,7 +169,6 @@ def build_settlement_msghead(
     )
 
 
-@functools.cache
 @functools.cache
 def _combined_schema(reference_dir: Path) -> etree.XMLSchema:
     """A wrapper schema importing the official MsgHead XSD and the BKM subset XSD, compiled once

@@ -36,7 +36,8 @@ class AccountInput(BaseModel):
     owner: str | None = Field(default=None, min_length=1, max_length=100,
                               description="standard/enkeltoppgjør: who owns it; fellesoppgjør: set by the gateway "
                                           "to the clinic administrator's client id")
-    messageType: str = Field(default="LOM", pattern=_MESSAGE_TYPE, description="MsgInfo/Type")  # noqa: N815
+    messageType: str | None = Field(default=None, pattern=_MESSAGE_TYPE, description="MsgInfo/Type; default by "  # noqa: N815
+                                    "accounting type, as in a batch (LOM for doctors, POM for physiotherapy)")
     name: str | None = Field(default=None, min_length=1, max_length=100, description="a label for people")
 
 

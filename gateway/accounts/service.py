@@ -23,7 +23,7 @@ from gateway.auth.principal import Principal, Scope
 from gateway.auth.tenancy import may_see, require_tenant, sees_all
 from gateway.errors import Conflict, Forbidden, NotFound, Unprocessable
 from gateway.identifiers import is_valid_bank_account, is_valid_orgnr
-from gateway.settlement.model import AccountingType
+from gateway.settlement.model import AccountingType, default_message_type
 
 __all__ = ["AccountService"]
 
@@ -75,7 +75,8 @@ class AccountService:
                 raise Conflict("ACCOUNT_EXISTS", f"this account is registered already as {known.id}")
         now = self._clock()
         record = AccountRecord(str(uuid.uuid4()), wanted.accountingType, wanted.organisationNumber,
-                               wanted.accountNumber, wanted.senderHerId, owner, wanted.messageType, wanted.name,
+                               wanted.accountNumber, wanted.senderHerId, owner,
+                               wanted.messageType or default_message_type(wanted.accountingType), wanted.name,
                                principal.client_id, now, now)
         self.store.add(record)
         return record

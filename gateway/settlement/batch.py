@@ -1,31 +1,41 @@
 """Reading a settlement batch: JSON bytes in, a :class:`~gateway.settlement.model.SettlementBatch`
-out, or a 4xx error with a stable code and a JSON pointer.
+out, or a 4xx error with a stable code and a JSON pointer when the batch as a whole cannot be read.
 
-Three walls, in order:
+What concerns the whole batch refuses it; what concerns one bill refuses that bill alone, as a
+``defect`` the rules turn into its verdict, and the rest of the batch goes on:
+
 1. decoding: strict UTF-8, no duplicate keys (a second ``"amount"`` silently winning is how money
    goes missing), no NaN/Infinity, no integers longer than 15 digits and no floats at all (amounts
-   are decimal strings); faults are :class:`MalformedInput`;
-2. ``schemas/settlement-batch.schema.json``: shape faults (wrong type, missing or unknown
-   property) are :class:`MalformedInput` ``BATCH_SHAPE_INVALID``, value faults (pattern, enum, the
-   signer rule) :class:`Unprocessable` ``BATCH_VALUE_INVALID``; every finding is an
-   :class:`~gateway.errors.Issue` located by JSON pointer;
-3. domain checks JSON Schema cannot make. Batch-wide faults (organisation number, bank account,
-   duplicate guids, unknown signer or dropped guid) refuse the batch with :class:`Unprocessable`.
-   Faults of one bill (patient check digits, impossible dates) become that bill's ``defects``, so
-   the rules refuse that bill alone and one bad bill does not sink the batch.
+   are decimal strings); faults are :class:`MalformedInput` for the batch;
+2. ``schemas/settlement-batch.schema.json``, in two parts. The envelope (account, practitioners,
+   signer, dropped bills, a non-empty list of bills) refuses the batch: shape faults
+   :class:`MalformedInput` ``BATCH_SHAPE_INVALID``, value faults :class:`Unprocessable`
+   ``BATCH_VALUE_INVALID``. Each bill is held against ``$defs/bill`` on its own: its findings
+   become its defects (``BILL_SHAPE_INVALID``, ``BILL_VALUE_INVALID``, a missing field by name such
+   as ``BILL_PRACTITIONER_MISSING``, an exemption code outside kodeverk 7461 as
+   ``BILL_EXEMPTION_CODE_UNKNOWN``). The whole document is asked first, in one fast pass, and only a
+   document that fails it is taken apart, so a valid batch costs what it always did;
+3. domain checks JSON Schema cannot make. Batch-wide (organisation number, bank account, a
+   practitioner chosen twice, an unknown signer or dropped guid) refuse the batch with
+   :class:`Unprocessable`; per bill (patient check digits, impossible dates, a GUID or a
+   practitioner's RegningNr seen earlier in the batch) become that bill's defects.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Final
 
+from jsonschema import ValidationError
+
 from gateway.errors import Issue, Unprocessable
 from gateway.identifiers import classify_norwegian_person, is_valid_bank_account, is_valid_orgnr
-from gateway.jsonsafe import SchemaValidator, check_schema, decode_json, validator_for
+from gateway.jsonsafe import SHAPE_VALIDATORS, SchemaValidator, check_schema, decode_json, pointer, validator_for
 from gateway.resources import load_json_schema
 from gateway.settlement.model import (
     HELFO_HER_ID,
@@ -36,41 +46,94 @@ from gateway.settlement.model import (
     DiagnosisSystem,
     ExemptionCode,
     Patient,
+    PracticeType,
     Practitioner,
     Referral,
     SettlementBatch,
     Tariff,
+    default_message_type,
+    default_practice_type,
 )
 
-__all__ = ["DEFAULT_MAX_BATCH_BYTES", "DEFAULT_MESSAGE_TYPE", "SCHEMA_NAME", "parse_batch"]
+__all__ = ["DEFAULT_MAX_BATCH_BYTES", "SCHEMA_NAME", "parse_batch"]
 
 SCHEMA_NAME: Final = "settlement-batch.schema.json"
 DEFAULT_MAX_BATCH_BYTES: Final = 64 * 1024 * 1024
-#: MsgInfo/Type when the account names none. LOM (Legeoppgjørsmelding) is what doctors' offices
-#: send in real traffic, and three of the four accounting types are doctors' settlements; POM
-#: (Poliklinisk oppgjørsmelding, as in NAV's sample) is for outpatient clinics and must be chosen
-#: on the account explicitly.
-DEFAULT_MESSAGE_TYPE: Final = "LOM"
+_MAX_BILL_ISSUES: Final = 10
+#: A required field of a bill that is missing, by the code its refusal gets.
+_MISSING_CODES: Final = {
+    "guid": "BILL_GUID_MISSING",
+    "billNumber": "BILL_NUMBER_MISSING",
+    "dateTime": "BILL_DATETIME_MISSING",
+    "patient": "BILL_PATIENT_MISSING",
+    "practitionerHpr": "BILL_PRACTITIONER_MISSING",
+    "tariffs": "BILL_TARIFFS_MISSING",
+    "patientSharePaid": "BILL_SHARE_PAID_MISSING",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Validators:
+    whole: SchemaValidator
+    envelope: SchemaValidator
+    bill: SchemaValidator
 
 
 @functools.cache
-def _validator() -> SchemaValidator:
-    return validator_for(load_json_schema(SCHEMA_NAME))
+def _validators() -> _Validators:
+    schema: dict[str, Any] = load_json_schema(SCHEMA_NAME)
+    # The envelope: the same schema with the bills' items left open; each bill is held against
+    # $defs/bill on its own.
+    envelope = copy.deepcopy(schema)
+    del envelope["properties"]["bills"]["items"]
+    bill = {"$schema": schema["$schema"], "$defs": schema["$defs"], **schema["$defs"]["bill"]}
+    return _Validators(validator_for(schema), validator_for(envelope), validator_for(bill))
 
 
 def parse_batch(data: bytes, *, max_bytes: int = DEFAULT_MAX_BATCH_BYTES) -> SettlementBatch:
     """Decode, validate and check one batch; raise a :class:`~gateway.errors.SenderError` if it
-    cannot be settled at all."""
+    cannot be settled at all. A bill that breaks the schema or a check comes back with defects."""
     document = decode_json(data, max_bytes=max_bytes, prefix="BATCH", what="batch")
-    check_schema(_validator(), document, prefix="BATCH", what="batch")
-    return _build(document)
+    validators = _validators()
+    findings: dict[int, list[Issue]] = {}
+    if not validators.whole.is_valid(document):
+        check_schema(validators.envelope, document, prefix="BATCH", what="batch")
+        findings = _bill_findings(validators.bill, document["bills"])
+    return _build(document, findings)
+
+
+def _bill_findings(validator: SchemaValidator, bills: Sequence[Any]) -> dict[int, list[Issue]]:
+    findings: dict[int, list[Issue]] = {}
+    for index, raw in enumerate(bills):
+        if validator.is_valid(raw):
+            continue
+        errors = sorted(validator.precise.iter_errors(raw), key=lambda e: (pointer(e.absolute_path), str(e.validator)))
+        issues = [issue for error in errors for issue in _bill_issues(error, f"/bills/{index}")]
+        if issues:
+            findings[index] = issues[:_MAX_BILL_ISSUES]
+    return findings
+
+
+def _bill_issues(error: ValidationError, where: str) -> list[Issue]:
+    path = list(error.absolute_path)
+    if error.validator == "required" and not path and isinstance(error.instance, Mapping):
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        return [Issue(_MISSING_CODES.get(name, "BILL_SHAPE_INVALID"), f"the bill has no {name}", f"{where}/{name}")
+                for name in required if name not in error.instance]
+    if path == ["exemptionCode"] and error.validator in ("enum", "type"):
+        known = ", ".join(code.value for code in ExemptionCode)
+        return [Issue("BILL_EXEMPTION_CODE_UNKNOWN",
+                      f"exemption code {error.instance!r} is not a code of kodeverk 7461 that nordgate knows "
+                      f"({known})", f"{where}/exemptionCode")]
+    code = "BILL_SHAPE_INVALID" if error.validator in SHAPE_VALIDATORS else "BILL_VALUE_INVALID"
+    return [Issue(code, error.message, where + pointer(path))]
 
 
 def _refuse(code: str, message: str, location: str) -> Unprocessable:
     return Unprocessable(code, message, location=location, issues=[Issue(code, message, location)])
 
 
-def _build(doc: Mapping[str, Any]) -> SettlementBatch:
+def _build(doc: Mapping[str, Any], findings: Mapping[int, list[Issue]]) -> SettlementBatch:
     account = _account(doc["account"])
     practitioners = tuple(
         Practitioner(p["hpr"], p.get("givenName"), p.get("familyName")) for p in doc["practitioners"]
@@ -91,20 +154,17 @@ def _build(doc: Mapping[str, Any]) -> SettlementBatch:
             f"the signing practitioner {signer} is not among the practitioners of this settlement",
             "/signingPractitionerHpr",
         )
-    bills = tuple(_bill(index, raw) for index, raw in enumerate(doc["bills"]))
-    guids: set[str] = set()
-    for bill in bills:
-        if bill.guid in guids:
-            raise _refuse(
-                "BATCH_DUPLICATE_BILL_GUID", f"bill guid {bill.guid} occurs twice", f"{bill.location}/guid"
-            )
-        guids.add(bill.guid)
-    dropped = doc.get("droppedBills", [])
+    bills = _unique(tuple(
+        _unreadable_bill(index, raw, findings[index]) if index in findings else _bill(index, raw)
+        for index, raw in enumerate(doc["bills"])
+    ))
+    dropped = [guid.strip("{}").lower() for guid in doc.get("droppedBills", [])]
+    guids = {bill.canonical_guid for bill in bills}
     for index, guid in enumerate(dropped):
         if guid not in guids:
             raise _refuse(
                 "BATCH_DROPPED_BILL_UNKNOWN",
-                f"dropped bill {guid} is not a bill of this batch",
+                f"dropped bill {doc['droppedBills'][index]} is not a bill of this batch",
                 f"/droppedBills/{index}",
             )
     return SettlementBatch(
@@ -117,6 +177,29 @@ def _build(doc: Mapping[str, Any]) -> SettlementBatch:
         receiver_her_id=doc.get("receiverHerId", HELFO_HER_ID),
         account_id=doc.get("accountId"),
     )
+
+
+def _unique(bills: tuple[Bill, ...]) -> tuple[Bill, ...]:
+    """The batch's bills with a defect on each that repeats an earlier bill's GUID, or an earlier
+    bill's RegningNr of the same practitioner (NAV: "Unikt nummer per regning for hver behandler")."""
+    by_guid: dict[str, int] = {}
+    by_number: dict[tuple[str, str], int] = {}
+    out = list(bills)
+    for bill in bills:
+        if bill.defects and not bill.guid:  # unreadable: nothing to compare
+            continue
+        repeats: list[Issue] = []
+        if (first := by_guid.setdefault(bill.canonical_guid, bill.index)) != bill.index:
+            repeats.append(Issue("BILL_GUID_DUPLICATE", f"guid {bill.guid} is bill {first}'s guid too; every bill "
+                                 "needs a GUID of its own", f"{bill.location}/guid"))
+        if bill.bill_number and (first := by_number.setdefault((bill.practitioner_hpr, bill.bill_number),
+                                                               bill.index)) != bill.index:
+            repeats.append(Issue("BILL_NUMBER_DUPLICATE", f"RegningNr {bill.bill_number} of practitioner "
+                                 f"{bill.practitioner_hpr} is bill {first}'s too; HELFO needs a number per bill "
+                                 "for every practitioner", f"{bill.location}/billNumber"))
+        if repeats:
+            out[bill.index] = replace(bill, defects=(*bill.defects, *repeats))
+    return tuple(out)
 
 
 def _account(raw: Mapping[str, Any]) -> Account:
@@ -132,13 +215,16 @@ def _account(raw: Mapping[str, Any]) -> Account:
             f"{raw['accountNumber']!r} is not a valid Norwegian bank account number (mod 11)",
             "/account/accountNumber",
         )
+    accounting_type = AccountingType(raw["accountingType"])
     return Account(
-        accounting_type=AccountingType(raw["accountingType"]),
+        accounting_type=accounting_type,
         organisation_number=raw["organisationNumber"],
         account_number=raw["accountNumber"],
         sender_her_id=raw["senderHerId"],
         owner=raw["owner"],
-        message_type=raw.get("messageType", DEFAULT_MESSAGE_TYPE),
+        message_type=raw.get("messageType") or default_message_type(accounting_type),
+        practice_type=(PracticeType(raw["practiceType"]) if "practiceType" in raw
+                       else default_practice_type(accounting_type)),
     )
 
 
@@ -150,6 +236,22 @@ _EXEMPTION_CODES = {member.value: member for member in ExemptionCode}
 
 def _diagnosis(raw: Mapping[str, Any]) -> Diagnosis:
     return Diagnosis(_DIAGNOSIS_SYSTEMS[raw["system"]], raw["code"], raw.get("display"))
+
+
+def _text(raw: Any, key: str) -> str:
+    value = raw.get(key) if isinstance(raw, Mapping) else None
+    return value if isinstance(value, str) else ""
+
+
+def _unreadable_bill(index: int, raw: Any, issues: list[Issue]) -> Bill:
+    """A bill that broke the schema: only what identifies it is kept, for its verdict."""
+    patient = raw.get("patient") if isinstance(raw, Mapping) else None
+    return Bill(
+        index=index, guid=_text(raw, "guid"), bill_number=_text(raw, "billNumber"), date_time=None,
+        patient=Patient(id=_text(patient, "id"), kind=None), practitioner_hpr=_text(raw, "practitionerHpr"),
+        tariffs=(), patient_share_paid=False, patient_share=Decimal("0.00"), exemption_code=None, diagnoses=(),
+        referral=None, credit=False, note=None, defects=tuple(issues),
+    )
 
 
 def _bill(index: int, raw: Mapping[str, Any]) -> Bill:

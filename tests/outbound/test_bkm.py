@@ -75,7 +75,7 @@ def test_one_enkeltregning_per_included_bill_with_every_field() -> None:
     regninger = root.findall("b:Enkeltregning", NS)
     assert [one(r, "b:RegningNr").text for r in regninger] == ["1", "3"]
     first, third = regninger
-    assert one(first, "b:Guid").text == "00000000-0000-4000-8000-000000000001"
+    assert one(first, "b:Guid").text == "{00000000-0000-4000-8000-000000000001}"
     assert one(first, "b:BetaltEgenandel").attrib == {"erBetalt": "true", "korrigering": "false"}
     assert one(first, "b:Kreditering").text == "false"
     assert one(first, "b:DatoTid").text == "2024-03-04T09:15:00+01:00"
@@ -97,7 +97,7 @@ def test_one_enkeltregning_per_included_bill_with_every_field() -> None:
     assert [(one(t, "b:Kode").text, one(t, "b:Verdi").get("V"), one(t, "b:Antall").text) for t in takster] == [
         ("2ad", "196.00", "1"), ("701a", "60.00", "2")]
     assert one(first, "b:Behandling/b:Takst[1]/b:Verdi").get("U") == "NOK"
-    assert one(first, "b:Behandling/b:SumKrav/b:Egenandel").get("V") == "176.00"
+    assert [etree.QName(c).localname for c in one(first, "b:Behandling/b:SumKrav")] == ["Refusjon"]
     assert one(first, "b:Behandling/b:SumKrav/b:Refusjon").attrib == {"U": "NOK", "V": "140.00"}
 
     assert one(third, "b:Kreditering").text == "true"
@@ -105,8 +105,7 @@ def test_one_enkeltregning_per_included_bill_with_every_field() -> None:
     assert one(third, "b:Patient/b:Ident/b:TypeId").get("V") == "DNR"
     assert one(third, "b:Behandling/b:KodeEgenandel").attrib == {"V": "F", "DN": "Frikort"}
     assert one(third, "b:Behandling/b:Behandlerident/b:Id").text == OTHER
-    assert third.find("b:Behandling/b:SumKrav/b:Egenandel", NS) is None
-    assert one(third, "b:Behandling/b:SumKrav/b:Refusjon").get("V") == "196.00"
+    assert one(third, "b:Behandling/b:SumKrav/b:Refusjon").get("V") == "-196.00"  # a credit: negative
 
     assert one(root, "b:Krav/b:AntallRegninger").text == "2"
     assert one(root, "b:Krav/b:SumKravSamlet").attrib == {"U": "NOK", "V": "-56.00"}
@@ -126,17 +125,67 @@ def test_element_order_follows_the_real_message() -> None:
         "Behandlerident", "Takst", "SumKrav"]
 
 
-def test_physio_bills_report_the_patient_share_with_refund_zero_or_frikort() -> None:
+def test_physio_bills_report_the_patient_share_with_documented_fields_only() -> None:
     doc = batch_dict("kommunalt-fellesoppgjor-fysioterapi", bills=[
         bill(1, patientShare="218.00", tariffs=[{"code": "A2a", "amount": "282.00", "count": 1}]),
         bill(2, patientShare="218.00", patientSharePaid=False, exemptionCode="F",
              tariffs=[{"code": "A2a", "amount": "282.00", "count": 1}]),
     ])
     root = build(doc)
-    pairs = [(one(r, "b:Behandling/b:SumKrav/b:Egenandel").get("V"),
-              one(r, "b:Behandling/b:SumKrav/b:Refusjon").get("V")) for r in root.findall("b:Enkeltregning", NS)]
-    assert pairs == [("218.00", "0.00"), ("218.00", "218.00")]
+    regninger = root.findall("b:Enkeltregning", NS)
+    # paid share: erBetalt true counts it toward the frikort; frikort: KodeEgenandel F, share in Refusjon
+    assert [(one(r, "b:BetaltEgenandel").get("erBetalt"),
+             r.xpath("string(b:Behandling/b:KodeEgenandel/@V)", namespaces=NS),
+             one(r, "b:Behandling/b:SumKrav/b:Refusjon").get("V")) for r in regninger] == [
+        ("true", "", "0.00"), ("false", "F", "218.00")]
+    assert root.xpath("//b:Egenandel", namespaces=NS) == []
     assert one(root, "b:Krav/b:SumKravSamlet").get("V") == "218.00"
+
+
+def test_kommunal_fysioterapi_bills_carry_no_diagnose_but_the_practitioner() -> None:
+    root = build(batch_dict("kommunalt-fellesoppgjor-fysioterapi", bills=[
+        bill(1, referral={"date": "2024-02-20", "id": "R-1"})]))
+    assert root.xpath("//b:Diagnose", namespaces=NS) == []
+    assert one(root, "b:Enkeltregning/b:Behandling/b:HenvisningsId").text == "R-1"
+    assert one(root, "b:Enkeltregning/b:Behandling/b:Behandlerident/b:Id").text == SIGNER
+
+
+def test_a_doctors_bill_carries_its_diagnoses_with_navs_code_system_oids() -> None:
+    root = build(batch_dict("standard", bills=[bill(1, diagnoses=[
+        {"system": "ICPC-2", "code": "R74"}, {"system": "ICD-10", "code": "J069"}])]))
+    assert [(d.get("S"), d.get("V")) for d in root.xpath("//b:Diagnose", namespaces=NS)] == [
+        ("2.16.578.1.12.4.1.1.7170", "R74"), ("2.16.578.1.12.4.1.1.7110", "J069")]
+
+
+def test_credit_bills_are_negative_and_the_refunds_add_up_to_sum_krav_samlet() -> None:
+    root = build(batch_dict("standard", bills=[bill(1), bill(2, credit=True), bill(3, credit=True)]))
+    refunds = [Decimal(v) for v in root.xpath("//b:SumKrav/b:Refusjon/@V", namespaces=NS)]
+    assert refunds == [Decimal("20.00"), Decimal("-20.00"), Decimal("-20.00")]
+    assert Decimal(one(root, "b:Krav/b:SumKravSamlet").get("V") or "") == sum(refunds) == Decimal("-20.00")
+    assert one(root, "b:Krav/b:AntallRegninger").text == "3"
+    assert subset_xsd().validate(root), subset_xsd().error_log
+
+
+def test_every_bill_gets_its_guid_in_braces_as_navs_xml_writes_it() -> None:
+    root = build(batch_dict(bills=[bill(1, guid="{6F1C2A70-5D0E-4A8E-9B3C-1F2E3D4C5B01}"),
+                                   bill(2, guid="6f1c2a70-5d0e-4a8e-9b3c-1f2e3d4c5b02")]))
+    assert root.xpath("//b:Guid/text()", namespaces=NS) == [
+        "{6f1c2a70-5d0e-4a8e-9b3c-1f2e3d4c5b01}", "{6f1c2a70-5d0e-4a8e-9b3c-1f2e3d4c5b02}"]
+
+
+def test_a_middle_name_goes_into_given_name_as_nav_knows_no_middle_name() -> None:
+    root = build(batch_dict(bills=[bill(1, patient={"id": PATIENT, "givenName": "Kari", "middleName": "Hansen",
+                                                    "familyName": "Nordmann"})]))
+    patient = one(root, "b:Enkeltregning/b:Patient")
+    assert [etree.QName(c).localname for c in patient] == ["FamilyName", "GivenName", "Ident"]
+    assert one(patient, "b:GivenName").text == "Kari Hansen"
+
+
+@pytest.mark.parametrize(("code", "name"), [("Y", "Yrkesskade"), ("A", "Smittefarlig sykdom"), ("F", "Frikort")])
+def test_kode_egenandel_carries_the_code_and_its_meaning(code: str, name: str) -> None:
+    root = build(batch_dict(bills=[bill(1, exemptionCode=code, patientSharePaid=False)]))
+    assert one(root, "b:Enkeltregning/b:Behandling/b:KodeEgenandel").attrib == {"V": code, "DN": name}
+    assert subset_xsd().validate(root), subset_xsd().error_log
 
 
 def test_dates_are_norwegian_wall_clock_time_with_offset() -> None:

@@ -106,6 +106,19 @@ def test_message_type_comes_from_the_account() -> None:
     assert value(root, "m:MsgInfo/m:Type/@DN") == "Poliklinisk oppgjørsmelding"
 
 
+@pytest.mark.parametrize(("accounting_type", "type_v", "type_dn"), [
+    ("standard", "LOM", "Legeoppgjørsmelding"),
+    ("kommunalt-enkeltoppgjor-lege", "LOM", "Legeoppgjørsmelding"),
+    ("kommunalt-fellesoppgjor-lege", "LOM", "Legeoppgjørsmelding"),
+    ("kommunalt-fellesoppgjor-fysioterapi", "POM", "Poliklinisk oppgjørsmelding"),
+])
+def test_message_type_is_chosen_by_accounting_type_never_lom_for_physiotherapy(
+    accounting_type: str, type_v: str, type_dn: str
+) -> None:
+    root = message(check(parse(batch_dict(accounting_type))))
+    assert (value(root, "m:MsgInfo/m:Type/@V"), value(root, "m:MsgInfo/m:Type/@DN")) == (type_v, type_dn)
+
+
 def test_same_inputs_give_byte_identical_messages_and_id_and_clock_change_them() -> None:
     plan = check(parse(batch_dict()))
     assert etree.tostring(message(plan)) == etree.tostring(message(plan))

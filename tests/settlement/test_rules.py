@@ -46,6 +46,12 @@ TWO_TARIFFS = [{"code": "2ad", "amount": "196.00", "count": 1}, {"code": "701a",
         (SINGLE, {"patientSharePaid": True, "patientShare": "196.00"}, "0.00"),
         (JOINT, {"exemptionCode": "B", "patientSharePaid": False, "patientShare": "0.00"}, "196.00"),
         (JOINT, {"exemptionCode": "F", "patientSharePaid": False}, "196.00"),
+        (STANDARD, {"exemptionCode": "Y", "patientSharePaid": False}, "196.00"),
+        (STANDARD, {"exemptionCode": "S", "patientSharePaid": False}, "196.00"),
+        # a credit bill claims the same amount negative
+        (STANDARD, {"patientSharePaid": True, "patientShare": "176.00", "credit": True}, "-20.00"),
+        (PHYSIO, {"exemptionCode": "F", "patientSharePaid": False, "patientShare": "176.00", "credit": True},
+         "-176.00"),
         # municipal physiotherapy: 0, unless frikort turns the patient's share into the HELFO part
         (PHYSIO, {"patientSharePaid": True, "patientShare": "176.00"}, "0.00"),
         (PHYSIO, {"exemptionCode": "F", "patientSharePaid": False, "patientShare": "176.00"}, "176.00"),
@@ -69,7 +75,9 @@ def test_refund_of_one_bill(accounting_type: str, overrides: dict[str, Any], ref
         (JOINT, {"practitionerHpr": "7654321"}, "BILL_PRACTITIONER_NOT_CHOSEN"),
         (PHYSIO, {"practitionerHpr": "7654321"}, "BILL_PRACTITIONER_NOT_CHOSEN"),
         (PHYSIO, {"exemptionCode": "A", "patientSharePaid": False}, "BILL_EXEMPTION_NOT_ALLOWED_PHYSIO"),
-        (PHYSIO, {"exemptionCode": "B", "patientSharePaid": False}, "BILL_EXEMPTION_NOT_ALLOWED_PHYSIO"),
+        (PHYSIO, {"exemptionCode": "B", "patientSharePaid": False}, "BILL_EXEMPTION_CHILD_COVERED_BY_GRANT"),
+        (PHYSIO, {"exemptionCode": "Y", "patientSharePaid": False}, "BILL_EXEMPTION_INJURY_COVERED_BY_GRANT"),
+        (PHYSIO, {"exemptionCode": "K", "patientSharePaid": False}, "BILL_EXEMPTION_NOT_ALLOWED_PHYSIO"),
         (PHYSIO, {"exemptionCode": "G", "patientSharePaid": False}, "BILL_EXEMPTION_NOT_ALLOWED_PHYSIO"),
         (PHYSIO, {"exemptionCode": "H", "patientSharePaid": False}, "BILL_EXEMPTION_NOT_ALLOWED_PHYSIO"),
         (STANDARD, {"exemptionCode": "F", "patientSharePaid": True}, "BILL_SHARE_PAID_DESPITE_EXEMPTION"),
@@ -91,10 +99,63 @@ def test_refused_bill_gets_a_stable_code_and_the_rest_go_in(
     assert [p.bill.bill_number for p in plan.included] == ["1"]
 
 
-def test_physio_refusal_names_the_fixed_grant_rule() -> None:
-    plan = check(parse(batch_dict(PHYSIO, bills=[bill(1), bill(2, exemptionCode="B", patientSharePaid=False)])))
+@pytest.mark.parametrize(("code", "words"), [("B", "under 16"), ("Y", "yrkesskade")])
+def test_physio_refusal_names_the_fixed_grant_rule(code: str, words: str) -> None:
+    plan = check(parse(batch_dict(PHYSIO, bills=[bill(1), bill(2, exemptionCode=code, patientSharePaid=False)])))
     reason = plan.verdicts[1].reason or ""
-    assert "frikort" in reason and "fixed grant" in reason and "under 16" in reason
+    assert "frikort" in reason and "fixed grant" in reason and words in reason
+    assert plan.verdicts[1].location == "/bills/1/exemptionCode"
+
+
+def test_physio_bills_carry_no_diagnosis_and_a_note_says_so() -> None:
+    plan = check(parse(batch_dict(PHYSIO, bills=[bill(1), bill(2, diagnoses=[])])))
+    assert [p.diagnoses for p in plan.included] == [(), ()]
+    with_diagnosis, without = plan.verdicts
+    assert [n.code for n in with_diagnosis.notes] == ["BILL_DIAGNOSIS_NOT_SENT"]
+    assert with_diagnosis.notes[0].location == "/bills/0/diagnoses"
+    assert without.notes == ()
+
+
+@pytest.mark.parametrize("accounting_type", [STANDARD, SINGLE, JOINT])
+def test_a_doctors_bill_without_diagnosis_is_refused(accounting_type: str) -> None:
+    plan = check(parse(batch_dict(accounting_type, bills=[bill(1), bill(2, diagnoses=[])])))
+    assert (plan.verdicts[1].code, plan.verdicts[1].location) == ("BILL_DIAGNOSIS_MISSING", "/bills/1/diagnoses")
+    assert plan.included[0].diagnoses == plan.included[0].bill.diagnoses
+
+
+def test_a_credit_bill_needs_no_diagnosis_since_its_guid_names_the_original() -> None:
+    plan = check(parse(batch_dict(JOINT, bills=[bill(1), bill(2, diagnoses=[], credit=True)])))
+    assert [v.verdict for v in plan.verdicts] == [Verdict.INCLUDED, Verdict.INCLUDED]
+
+
+@pytest.mark.parametrize(
+    ("practice_type", "overrides", "code"),
+    [("FYNO", {"diagnoses": []}, "BILL_DIAGNOSIS_MISSING"),
+     ("FYNO", {"diagnoses": [{"system": "ICD-10", "code": "M545"}]}, "BILL_DIAGNOSIS_SYSTEM_WRONG"),
+     ("PSNO", {"diagnoses": [{"system": "ICPC-2", "code": "P76"}]}, "BILL_DIAGNOSIS_SYSTEM_WRONG"),
+     ("KINO", {"diagnoses": []}, "BILL_DIAGNOSIS_MISSING"),
+     ("TANN", {"diagnoses": []}, None),
+     ("PASI", {}, None)],
+)
+def test_diagnosis_follows_the_accounts_practice_type(practice_type: str, overrides: dict[str, Any],
+                                                     code: str | None) -> None:
+    doc = batch_dict(STANDARD, bills=[bill(1, diagnoses=[{"system": "ICD-10", "code": "F321"}]
+                                           if practice_type in ("PSNO", "TANN") else bill(1)["diagnoses"]),
+                                      bill(2, **overrides)])
+    doc["account"]["practiceType"] = practice_type
+    plan = check(parse(doc))
+    assert plan.verdicts[0].verdict is Verdict.INCLUDED
+    assert plan.verdicts[1].code == code
+
+
+def test_a_frikort_bill_without_patient_share_is_included_with_a_note() -> None:
+    frikort = {"exemptionCode": "F", "patientSharePaid": False}
+    plan = check(parse(batch_dict(PHYSIO, bills=[bill(1, **frikort, patientShare="176.00"),
+                                                 bill(2, **frikort, patientShare="0.00")])))
+    assert [v.verdict for v in plan.verdicts] == [Verdict.INCLUDED, Verdict.INCLUDED]
+    assert [n.code for n in plan.verdicts[0].notes] == ["BILL_DIAGNOSIS_NOT_SENT"]
+    assert plan.verdicts[1].refund == Decimal("0.00")
+    assert "BILL_FRIKORT_WITHOUT_PATIENT_SHARE" in [n.code for n in plan.verdicts[1].notes]
 
 
 def test_joint_settlement_reports_each_bills_own_practitioner_as_treating() -> None:
@@ -129,6 +190,8 @@ def test_totals_count_every_included_bill_and_subtract_credits() -> None:
     assert plan.totals.bill_count == 3
     assert plan.totals.sum_claimed == Decimal("196.00")
     assert len(plan.verdicts) == 4
+    assert plan.verdicts[3].refund == Decimal("-20.00")
+    assert sum((v.refund for v in plan.verdicts if v.refund is not None), Decimal(0)) == plan.totals.sum_claimed
 
 
 def test_all_or_nothing_refuses_the_batch_listing_each_refusal() -> None:
@@ -174,6 +237,5 @@ def test_sample_batches_plan_as_documented(path) -> None:
     assert [v.verdict.value for v in plan.verdicts] == verdicts
     assert plan.totals.bill_count == count
     assert plan.totals.sum_claimed == Decimal(total)
-    assert plan.totals.sum_claimed == sum(
-        (-p.refund if p.bill.credit else p.refund for p in plan.included), Decimal(0)
-    )
+    assert plan.totals.sum_claimed == sum((p.refund for p in plan.included), Decimal(0))
+    assert all(p.refund <= 0 for p in plan.included if p.bill.credit)
