@@ -89,6 +89,12 @@ class Signer(Protocol):
     @property
     def certificate_der(self) -> bytes: ...
 
+    @property
+    def holder_hpr(self) -> str | None:
+        """HPR number of a personal card's holder, from the clinic's card holder record; None for an
+        enterprise certificate (adapters/outbound/signing/binding.py)."""
+        ...
+
     def check(self, *, at: dt.datetime, expected_kind: CertificateKind, organisation_number: str | None) -> None:
         """Raise SigningRefused with a distinct code when this certificate may not sign now."""
         ...

@@ -1,8 +1,8 @@
 """``nordgate verify`` and ``nordgate certs-example``.
 
 ``verify`` exits 0 when the signature is valid, 1 when it is not, 2 when the input cannot be read
-at all (no such file, not XML, hostile XML, unreadable trust file or time). The JSON report goes to
-stdout, so a script can keep it; what went wrong with the input goes to stderr.
+at all (no such file, not XML, hostile XML, unreadable trust file, card holder record or time). The
+JSON report goes to stdout, so a script can keep it; what went wrong with the input goes to stderr.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import Annotated
 import typer
 from cryptography import x509
 
+from adapters.outbound.signing.binding import CardHolders
 from adapters.outbound.signing.example_certs import generate
 from adapters.outbound.signing.verify import parse_time, verify_msghead
-from gateway.errors import MalformedInput, PayloadTooLarge
+from gateway.errors import ConfigurationError, MalformedInput, PayloadTooLarge
 
 __all__ = ["register"]
 
@@ -46,6 +47,14 @@ def verify(
             help="PEM file of trust anchors (repeatable). Without any, no certificate is trusted.",
         ),
     ] = None,
+    card_holders: Annotated[
+        Path | None,
+        typer.Option(
+            "--card-holders",
+            help="JSON record of whose card is whose (certificate serialNumber → HPR number): a personal "
+            "signature must then be by the sender's HealthcareProfessional. Without it, not compared.",
+        ),
+    ] = None,
 ) -> None:
     """Verify the enveloped signature of a MsgHead and print what was signed, as JSON."""
     try:
@@ -66,8 +75,14 @@ def verify(
             moment = parse_time(at)
         except ValueError:
             raise _fail(f"--at {at!r} is not an ISO 8601 date or date-time") from None
+    holders = None
+    if card_holders is not None:
+        try:
+            holders = CardHolders.load(card_holders)
+        except ConfigurationError as exc:
+            raise _fail(exc.message) from None
     try:
-        report = verify_msghead(data, at=moment, trust_anchors=anchors)
+        report = verify_msghead(data, at=moment, trust_anchors=anchors, card_holders=holders)
     except (MalformedInput, PayloadTooLarge) as exc:
         raise _fail(f"{file} is not a readable XML message: {exc}") from None
     typer.echo(report.to_json())

@@ -32,6 +32,10 @@ class TimedSigner:
     def certificate_der(self) -> bytes:
         return self._inner.certificate_der
 
+    @property
+    def holder_hpr(self) -> str | None:
+        return self._inner.holder_hpr
+
     def check(self, *, at: dt.datetime, expected_kind: CertificateKind, organisation_number: str | None) -> None:
         self._inner.check(at=at, expected_kind=expected_kind, organisation_number=organisation_number)
 

@@ -5,14 +5,21 @@ Steps, each with its own stable error code:
 1. sender (the account's HER-id) and receiver (the batch's, HELFO by default) from the address
    register: unknown → 422 ``SENDER_NOT_IN_AR`` / ``RECEIVER_NOT_IN_AR``, inactive → 422
    ``AR_PARTY_INACTIVE``, register down → 503 ``AR_*`` from the client;
-2. the signer of the kind the accounting type requires (DESIGN.md §3.2): none configured → 503
-   ``SIGNER_NOT_CONFIGURED``. This is the gateway's configuration, not the sender's fault, and the
-   same batch goes through once the signer is configured, hence a transient 503 and not a 422;
-3. the certificate checked for kind, validity at the signing time, trust chain and (enterprise)
-   the account's organisation number → 422 ``CERT_*`` (:class:`~gateway.errors.SigningRefused`);
-4. MsgHead built with ``GenDate`` = the signing time and a fresh MsgId, validated against the BKM
+2. the signer of the kind the accounting type requires (DESIGN.md §3.2): no signer configured at
+   all → 503 ``SIGNER_NOT_CONFIGURED`` (the gateway's configuration, not the sender's fault: the same
+   batch goes through once one is configured); only signers of the other kind → 422
+   ``CERT_KIND_MISMATCH`` (a personal card offered for a fellesoppgjør, or the reverse);
+3. the signer bound to the sender (:mod:`~adapters.outbound.signing.binding`) → 422
+   ``SENDER_SIGNER_MISMATCH``: an enterprise certificate's organisation number must be the account's
+   and the one the address register gives for the sender HER-id; a personal card's holder (the
+   card holder record) must be the signing practitioner and the practitioner of every bill;
+4. the certificate checked for kind, trust chain and validity → 422 ``CERT_*``
+   (:class:`~gateway.errors.SigningRefused`), at the signing time ``at`` and at the wall clock's now:
+   ``at`` is GenDate, and a fixed ``at`` (tests, benchmarks) must not let a certificate sign that may
+   not sign now — the service passes its clock's now, which is the same instant;
+5. MsgHead built with ``GenDate`` = the signing time and a fresh MsgId, validated against the BKM
    subset XSD (and the official MsgHead XSD with a reference folder) → 422 ``*_SCHEMA_INVALID``;
-5. signed and serialised once: these bytes are stored, shown and delivered unchanged.
+6. signed and serialised once: these bytes are stored, shown and delivered unchanged.
 """
 
 from __future__ import annotations
@@ -24,16 +31,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography import x509
 from lxml import etree
 
 from adapters.outbound.msghead import MSGHEAD_XSD, build_settlement_msghead, validate_msghead
 from adapters.outbound.ports import AddressRegister, CertificateKind, CommunicationParty, Signer
-from gateway.errors import NotFound, TransientError, Unprocessable
+from adapters.outbound.signing.binding import holder_issue, organisation_issue
+from adapters.outbound.signing.certificates import organisation_number, personal_serial_number
+from gateway.errors import NotFound, SigningRefused, TransientError, Unprocessable
 from gateway.settlement.model import BillVerdict, SettlementBatch, SettlementPlan, Verdict
 from gateway.settlement.rules import check
 
-__all__ = ["REFUSAL_CODES", "SignedMessage", "compose_signed", "kith_schema_dir", "lookup_party",
-           "verdicts_of_refusal"]
+__all__ = ["REFUSAL_CODES", "SignedMessage", "bind_to_sender", "choose_signer", "compose_signed", "kith_schema_dir",
+           "lookup_party", "verdicts_of_refusal"]
 
 #: Codes of :func:`gateway.settlement.rules.check` that refuse a whole, readable batch.
 REFUSAL_CODES = frozenset({"BATCH_EMPTY", "BATCH_REFUSED_ALL_OR_NOTHING"})
@@ -74,22 +84,54 @@ def lookup_party(register: AddressRegister, her_id: str, role: str) -> Communica
     return party
 
 
+def choose_signer(plan: SettlementPlan, signers: Mapping[CertificateKind, Signer]) -> Signer:
+    """The signer of the kind ``plan`` needs (step 2 of the module docstring)."""
+    signer = signers.get(plan.signer_kind)
+    if signer is not None and signer.kind is plan.signer_kind:
+        return signer
+    needs = (f"a {plan.batch.account.accounting_type.value} settlement is signed with a {plan.signer_kind.value} "
+             "certificate")
+    if signers:
+        held = " and ".join(sorted({offered.kind.value for offered in signers.values()}))
+        raise SigningRefused("CERT_KIND_MISMATCH", f"{needs}; the certificate offered is {held}")
+    raise TransientError("SIGNER_NOT_CONFIGURED", f"{needs} and this gateway has none configured")
+
+
+def bind_to_sender(plan: SettlementPlan, signer: Signer, sender: CommunicationParty) -> None:
+    """Raise ``SENDER_SIGNER_MISMATCH`` unless ``signer`` speaks for the sender (step 3)."""
+    certificate = x509.load_der_x509_certificate(signer.certificate_der)
+    if plan.signer_kind is CertificateKind.ENTERPRISE:
+        # The number msghead.py writes as the sender's ENH: a department has none of its own, its parent's counts.
+        registered = sender.organization_number or sender.parent_organization_number
+        issue = organisation_issue(organisation_number(certificate), {
+            "the account": plan.batch.account.organisation_number,
+            f"the address register for sender HER-id {sender.her_id}": registered,
+        })
+    else:
+        signing = plan.batch.signing_practitioner_hpr
+        issue = holder_issue(signer.holder_hpr, personal_serial_number(certificate), {
+            "the batch's signing practitioner": [signing] if signing is not None else [],
+            "the included bills' practitioners": {planned.practitioner.hpr for planned in plan.included},
+        })
+    if issue is not None:
+        raise SigningRefused(issue.code, issue.message, her_id=sender.her_id, issues=[issue])
+
+
 def compose_signed(plan: SettlementPlan, *, register: AddressRegister, signers: Mapping[CertificateKind, Signer],
                    at: dt.datetime, msg_id: uuid.UUID | None = None, reference_dir: Path | None = None,
                    processing_status: str = "P", step: Step = _no_step) -> SignedMessage:
-    """Steps 1–5 of the module docstring; ``step`` is told the name of each step as it starts."""
+    """Steps 1–6 of the module docstring; ``step`` is told the name of each step as it starts."""
     batch = plan.batch
     step("address register")
     sender = lookup_party(register, batch.account.sender_her_id, "sender")
     receiver = lookup_party(register, batch.receiver_her_id, "receiver")
-    signer = signers.get(plan.signer_kind)
-    if signer is None:
-        raise TransientError("SIGNER_NOT_CONFIGURED", f"a {batch.account.accounting_type.value} settlement is "
-                             f"signed with a {plan.signer_kind.value} certificate and this gateway has none "
-                             "configured")
+    signer = choose_signer(plan, signers)
     step("certificate")
+    bind_to_sender(plan, signer, sender)
     orgnr = batch.account.organisation_number if plan.signer_kind is CertificateKind.ENTERPRISE else None
-    signer.check(at=at, expected_kind=plan.signer_kind, organisation_number=orgnr)
+    # Deliberately not injectable: the real clock is what a fixed ``at`` must not get around.
+    for moment in (at, dt.datetime.now(dt.UTC)):
+        signer.check(at=moment, expected_kind=plan.signer_kind, organisation_number=orgnr)
     step("building")
     message_id = msg_id or uuid.uuid4()
     root = build_settlement_msghead(plan, sender=sender, receiver=receiver, gen_date=at, msg_id=message_id,

@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from adapters.outbound.ports import CertificateKind
-from adapters.outbound.signing.certificates import check_certificate, classify
+from adapters.outbound.signing.binding import CardHolders
+from adapters.outbound.signing.certificates import check_certificate, classify, personal_serial_number
 from adapters.outbound.signing.xmldsig import sign_enveloped
 from gateway.errors import ConfigurationError
 
@@ -27,6 +28,10 @@ class CertificateSigner:
 
     :meth:`sign` does not look at the clock: the settlement service calls :meth:`check` with the
     signing time and the account's expected kind and organisation number first.
+
+    With ``card_holders`` a personal certificate is bound to its holder's HPR number
+    (:attr:`holder_hpr`) once, here: a card missing from the record stops the start, as a wrong PIN
+    does, rather than failing every settlement later.
     """
 
     def __init__(
@@ -35,6 +40,7 @@ class CertificateSigner:
         *,
         trust_anchors: Sequence[x509.Certificate],
         intermediates: Sequence[x509.Certificate] = (),
+        card_holders: CardHolders | None = None,
     ) -> None:
         if not isinstance(certificate.public_key(), rsa.RSAPublicKey):
             raise ConfigurationError(
@@ -52,10 +58,25 @@ class CertificateSigner:
         self._trust_anchors = tuple(trust_anchors)
         self._intermediates = tuple(intermediates)
         self._chain_der = tuple(cert.public_bytes(Encoding.DER) for cert in self._intermediates)
+        self._holder_hpr: str | None = None
+        if card_holders is not None and kind is CertificateKind.PERSONAL:
+            self._holder_hpr = card_holders.hpr_of(certificate)
+            if self._holder_hpr is None:
+                raise ConfigurationError(
+                    "CARD_HOLDER_UNKNOWN",
+                    f"the personal certificate {personal_serial_number(certificate)} is not in the card holder "
+                    "record: register the card with its holder's HPR number first",
+                )
 
     @property
     def kind(self) -> CertificateKind:
         return self._kind
+
+    @property
+    def holder_hpr(self) -> str | None:
+        """HPR number of the personal card's holder per the card holder record; None for an
+        enterprise certificate or when no record was given."""
+        return self._holder_hpr
 
     @property
     def certificate(self) -> x509.Certificate:

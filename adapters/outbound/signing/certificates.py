@@ -46,6 +46,7 @@ __all__ = [
     "classify",
     "describe",
     "organisation_number",
+    "personal_serial_number",
     "sha256_fingerprint",
 ]
 
@@ -131,6 +132,16 @@ def organisation_number(cert: x509.Certificate) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def personal_serial_number(cert: x509.Certificate) -> str | None:
+    """The card holder's identifier in a personal certificate's subject (``UN:NO-9578-4050-…``).
+
+    It is the issuer's own identifier for the person, neither a fødselsnummer nor an HPR number:
+    SEID personal certificates carry neither (see :mod:`~adapters.outbound.signing.binding`).
+    """
+    return next((value for value in _subject_values(cert, NameOID.SERIAL_NUMBER) if _PERSONAL_SERIAL.match(value)),
+                None)
 
 
 def _key_usage(cert: x509.Certificate) -> x509.KeyUsage | None:

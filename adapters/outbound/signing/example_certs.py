@@ -2,9 +2,11 @@
 
 Makes a test CA and, signed by it: a personal smart-card certificate, enterprise certificates of
 two municipalities with different organisation numbers, and for negative tests an expired one, one
-with the wrong key usage and one from a second, untrusted CA. Each leaf is written as a PEM
-certificate, an unencrypted PEM (PKCS#8) key and a PKCS#12 file protected by the fixed test
-password in ``password.txt``.
+with the wrong key usage and one from a second, untrusted CA; two encryption certificates (key
+usage keyEncipherment + dataEncipherment) stand for a message receiver's and the first
+municipality's own, for CMS encryption of delivered messages and of incoming AppRecs. Each leaf is
+written as a PEM certificate, an unencrypted PEM (PKCS#8) key and a PKCS#12 file protected by the
+fixed test password in ``password.txt``.
 
 Lives in the package (not only in ``certs-example/``) so the installed wheel can make a demo set:
 ``nordgate certs-example``.
@@ -31,6 +33,7 @@ __all__ = [
     "LEAVES",
     "ORGNR_A",
     "ORGNR_B",
+    "ORGNR_RECEIVER",
     "PERSONAL_SERIAL",
     "TEST_PASSWORD",
     "ExampleCertificates",
@@ -42,8 +45,10 @@ __all__ = [
 TEST_PASSWORD: Final = "nordgate-test-only"  # noqa: S105
 ORGNR_A: Final = "921000006"  # "Eksempel kommune"; valid mod 11, not a real organisation
 ORGNR_B: Final = "964000018"  # "Prøvestad kommune"
+ORGNR_RECEIVER: Final = "999000002"  # "Eksempel oppgjørsmottaker", who settlements are encrypted for
 PERSONAL_SERIAL: Final = "UN:NO-9578-4050-100105515"
-LEAVES: Final = ("personal", "enterprise-a", "enterprise-b", "expired", "wrong-key-usage", "untrusted")
+LEAVES: Final = ("personal", "enterprise-a", "enterprise-b", "expired", "wrong-key-usage", "untrusted",
+                 "receiver-encryption", "enterprise-a-encryption")
 
 _VALID_FROM: Final = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 _VALID_TO: Final = dt.datetime(2040, 1, 1, tzinfo=dt.UTC)
@@ -96,12 +101,13 @@ def _key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def _usage(*, non_repudiation: bool = False, key_encipherment: bool = False, ca: bool = False) -> x509.KeyUsage:
+def _usage(*, non_repudiation: bool = False, key_encipherment: bool = False, data_encipherment: bool = False,
+           ca: bool = False) -> x509.KeyUsage:
     return x509.KeyUsage(
         digital_signature=False,
         content_commitment=non_repudiation,
         key_encipherment=key_encipherment,
-        data_encipherment=False,
+        data_encipherment=data_encipherment,
         key_agreement=False,
         key_cert_sign=ca,
         crl_sign=ca,
@@ -180,6 +186,7 @@ def generate(out_dir: Path) -> ExampleCertificates:
     ca = _ca("Nordgate Test CA (TEST ONLY)")
     other_ca = _ca("Nordgate Untrusted Test CA (TEST ONLY)")
     signing = _usage(non_repudiation=True)
+    encryption = _usage(key_encipherment=True, data_encipherment=True)
     municipality_a = _municipality(ORGNR_A, "EKSEMPEL KOMMUNE")
     personal_subject = _name(
         (NameOID.COUNTRY_NAME, "NO"),
@@ -201,17 +208,21 @@ def generate(out_dir: Path) -> ExampleCertificates:
             municipality_a, ENTERPRISE_POLICY_OID, ca, usage=_usage(key_encipherment=True)
         ),
         "untrusted": _leaf(municipality_a, ENTERPRISE_POLICY_OID, other_ca, usage=signing),
+        "receiver-encryption": _leaf(
+            _municipality(ORGNR_RECEIVER, "EKSEMPEL OPPGJØRSMOTTAKER"), ENTERPRISE_POLICY_OID, ca, usage=encryption
+        ),
+        "enterprise-a-encryption": _leaf(municipality_a, ENTERPRISE_POLICY_OID, ca, usage=encryption),
     }
     result.ca.write_bytes(_pem(ca[0]))
     result.key("ca").write_bytes(_key_pem(ca[1]))
     result.untrusted_ca.write_bytes(_pem(other_ca[0]))
     result.password_file.write_text(TEST_PASSWORD + "\n", encoding="utf-8")
-    encryption = serialization.BestAvailableEncryption(TEST_PASSWORD.encode("utf-8"))
+    protection = serialization.BestAvailableEncryption(TEST_PASSWORD.encode("utf-8"))
     for name, (cert, key) in leaves.items():
         result.cert(name).write_bytes(_pem(cert))
         result.key(name).write_bytes(_key_pem(key))
         result.p12(name).write_bytes(
-            pkcs12.serialize_key_and_certificates(name.encode("ascii"), key, cert, None, encryption)
+            pkcs12.serialize_key_and_certificates(name.encode("ascii"), key, cert, None, protection)
         )
     return result
 

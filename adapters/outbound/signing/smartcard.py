@@ -21,6 +21,7 @@ from pkcs11 import exceptions as p11
 from pkcs11.types import SignMixin
 
 from adapters.outbound.signing.base import CertificateSigner
+from adapters.outbound.signing.binding import CardHolders
 from adapters.outbound.signing.credentials import read_secret
 from gateway.errors import ConfigurationError, SigningRefused
 
@@ -126,7 +127,8 @@ class SmartCardSigner(CertificateSigner):
 
     ``key_label`` / ``key_id`` pick the key when the card holds more than one (a Buypass card holds
     an authentication and a signing key: pick the signing one). The certificate is read from the
-    token and must belong to the key.
+    token and must belong to the key. ``card_holders`` binds it to its holder's HPR number
+    (:mod:`~adapters.outbound.signing.binding`).
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class SmartCardSigner(CertificateSigner):
         key_id: bytes | None = None,
         trust_anchors: Sequence[x509.Certificate],
         intermediates: Sequence[x509.Certificate] = (),
+        card_holders: CardHolders | None = None,
     ) -> None:
         pin = read_secret(what="smart-card PIN", env=pin_env, file=pin_file)
         self._token_label = token_label
@@ -149,7 +152,8 @@ class SmartCardSigner(CertificateSigner):
         try:
             self._key = _find_key(self._session, key_label, key_id)
             certificate = _find_certificate(self._session, self._key)
-            super().__init__(certificate, trust_anchors=trust_anchors, intermediates=intermediates)
+            super().__init__(certificate, trust_anchors=trust_anchors, intermediates=intermediates,
+                             card_holders=card_holders)
         except BaseException:
             self.close()
             raise

@@ -8,7 +8,11 @@ impossible rather than merely detected: the document element is MsgHead, there i
 report shows (MsgId, GenDate, parties) is read from that same tree after the digest matched.
 
 Every failed check is listed with a stable code; ``valid`` is true only when the list is empty.
-No trust anchors means nothing is trusted: secure by default.
+No trust anchors means nothing is trusted: secure by default. A trusted signature is not enough: the
+signer must be the sender the message names (``SENDER_SIGNER_MISMATCH``,
+:mod:`~adapters.outbound.signing.binding`): an enterprise certificate's organisation number must be
+the ENH of ``Sender/Organisation``; a personal card's holder, when a card holder record is given,
+the sender's ``HealthcareProfessional``.
 """
 
 from __future__ import annotations
@@ -29,10 +33,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
+from adapters.outbound.ports import CertificateKind
+from adapters.outbound.signing.binding import CardHolders, holder_issue, organisation_issue
 from adapters.outbound.signing.certificates import (
     as_aware,
     certificate_issues,
     describe,
+    organisation_number,
+    personal_serial_number,
     sha256_fingerprint,
 )
 from adapters.outbound.signing.xmldsig import (
@@ -87,6 +95,7 @@ class SignedContent:
     gen_date: str | None = None
     sender_her_ids: list[str] = field(default_factory=list)
     sender_organisation_numbers: list[str] = field(default_factory=list)
+    sender_practitioner_hprs: list[str] = field(default_factory=list)
     receiver_her_ids: list[str] = field(default_factory=list)
     receiver_organisation_numbers: list[str] = field(default_factory=list)
 
@@ -291,9 +300,28 @@ def _signed_content(root: etree._Element) -> SignedContent:
         gen_date=_string(info.find(_MH + "GenDate")) or None,
         sender_her_ids=_texts(sender, her),
         sender_organisation_numbers=_texts(sender, enh),
+        sender_practitioner_hprs=_texts(sender, ".//mh:HealthcareProfessional/mh:Ident[mh:TypeId/@V='HPR']/mh:Id"),
         receiver_her_ids=_texts(receiver, her),
         receiver_organisation_numbers=_texts(receiver, enh),
     )
+
+
+def _sender_issues(root: etree._Element, certificate: x509.Certificate, kind: CertificateKind | None,
+                   card_holders: CardHolders | None) -> list[Issue]:
+    """The signer against the sender the signed tree names (module docstring)."""
+    sender = root.find(f"{_MH}MsgInfo/{_MH}Sender")
+    if kind is CertificateKind.ENTERPRISE:
+        # The top-level organisation is the sender; a department below it may carry its own numbers.
+        numbers = sorted(set(_texts(sender, "mh:Organisation/mh:Ident[mh:TypeId/@V='ENH']/mh:Id")))
+        named = {"the message's sender (Sender/Organisation ENH)": ", ".join(numbers) or None}
+        issue = organisation_issue(organisation_number(certificate), named)
+    elif kind is CertificateKind.PERSONAL and card_holders is not None:
+        hprs = _texts(sender, "mh:Organisation/mh:HealthcareProfessional/mh:Ident[mh:TypeId/@V='HPR']/mh:Id")
+        issue = holder_issue(card_holders.hpr_of(certificate), personal_serial_number(certificate),
+                             {"the message's sender (Sender HealthcareProfessional HPR)": hprs})
+    else:
+        issue = None
+    return [] if issue is None else [issue]
 
 
 def verify_msghead(
@@ -301,12 +329,15 @@ def verify_msghead(
     *,
     at: dt.datetime | None = None,
     trust_anchors: Sequence[x509.Certificate],
+    card_holders: CardHolders | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> VerificationReport:
     """Verify ``data`` (a signed MsgHead); raise only when it is not readable XML.
 
     ``at`` is the time the certificate must be valid at; by default the message's own
-    ``MsgInfo/GenDate`` (Norwegian local time when it has no offset). Raises
+    ``MsgInfo/GenDate`` (Norwegian local time when it has no offset). ``card_holders`` (the clinic's
+    record of whose card is whose) binds a personal signature to the sender's practitioner; without
+    it a personal card's holder is not compared, since its certificate names no HPR number. Raises
     :class:`~gateway.errors.MalformedInput` / :class:`~gateway.errors.PayloadTooLarge` from
     :func:`~gateway.xmlsafe.parse_xml` for input that is not safe, well-formed XML.
     """
@@ -355,6 +386,7 @@ def verify_msghead(
         cert_findings.append(
             Issue("CERT_KIND_UNKNOWN", "certificate is neither SEID personal nor enterprise")
         )
+    cert_findings.extend(_sender_issues(root, certificate, facts.kind, card_holders))
     report.issues.extend(Finding(issue.code, issue.message) for issue in cert_findings)
     codes = {issue.code for issue in cert_findings}
     report.certificate = CertificateReport(

@@ -17,6 +17,7 @@ ENDPOINT = "http://ar.test/v1/AR"
 HELFO = "79768"
 CLINIC = "8142519"
 PHYSIO = "8142531"
+DOCTORS = "8142540"  # the municipality's doctors' service: sender of the fellesoppgjør for lege sample
 PERSON = "8142520"
 INACTIVE = "8142599"
 

@@ -22,13 +22,13 @@ from gateway.cli import ar as ar_cli
 from gateway.errors import ConfigurationError, NotFound, RegisterUnavailable
 from gateway.identifiers import is_valid_orgnr
 
-from .conftest import CLINIC, HELFO, INACTIVE, PERSON, PHYSIO, SAMPLES
+from .conftest import CLINIC, DOCTORS, HELFO, INACTIVE, PERSON, PHYSIO, SAMPLES
 
 # ------------------------------------------------------------------------------ sample data
 
 def test_samples_hold_the_parties_the_settlement_flow_needs() -> None:
     parties = load_parties(SAMPLES)
-    assert set(parties) == {int(h) for h in (HELFO, CLINIC, PHYSIO, PERSON, INACTIVE)}
+    assert set(parties) == {int(h) for h in (HELFO, CLINIC, PHYSIO, DOCTORS, PERSON, INACTIVE)}
     helfo = parties[int(HELFO)]
     assert (helfo.party.name, helfo.party.organization_number, helfo.party.active) == ("Helfo", "889640782", True)
     assert parties[int(CLINIC)].party.name == "Eksempel legekontor"

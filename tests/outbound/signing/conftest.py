@@ -31,6 +31,9 @@ REFERENCE = REPO_ROOT / ".." / "shared" / "reference"
 NAV_SAMPLE = REFERENCE / "samples" / "BKM_POM_signed_MsgHead_navikt-ebxml-processor.xml"
 MSGHEAD_NS = "http://www.kith.no/xmlstds/msghead/2006-05-24"
 CARD_LABEL = "nordgate-card"
+#: The same personal key and certificate on a second token, for tests that open and close signers of
+#: their own while the session's ``card_signer`` holds the first one (login state is per token).
+SPARE_CARD_LABEL = "nordgate-card-spare"
 CARD_PIN = "1234"
 EMPTY_TOKEN_LABEL = "nordgate-empty"
 SOFTHSM_MODULES = (
@@ -90,6 +93,9 @@ UNSIGNED_MSGHEAD = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+_MH = f"{{{MSGHEAD_NS}}}"
+
+
 def unsigned_msghead(orgnr: str = ORGNR_A) -> etree._Element:
     return parse_xml(UNSIGNED_MSGHEAD.format(orgnr=orgnr).encode("utf-8"))
 
@@ -106,6 +112,26 @@ def certificate_of(xml: bytes) -> x509.Certificate:
     match = re.search(rb"<ds:X509Certificate>(.*?)</ds:X509Certificate>", xml, re.S)
     assert match is not None
     return x509.load_der_x509_certificate(base64.b64decode(match.group(1)))
+
+
+def with_practitioner(root: etree._Element, hpr: str) -> etree._Element:
+    """``root`` with a HealthcareProfessional (HPR ``hpr``) in its sender, as a personal-card message has."""
+    organisation = root.find(f"{_MH}MsgInfo/{_MH}Sender/{_MH}Organisation")
+    assert organisation is not None
+    professional = etree.SubElement(organisation, _MH + "HealthcareProfessional")
+    etree.SubElement(professional, _MH + "FamilyName").text = "Testlege"
+    ident = etree.SubElement(professional, _MH + "Ident")
+    etree.SubElement(ident, _MH + "Id").text = hpr
+    etree.SubElement(ident, _MH + "TypeId", V="HPR", S="2.16.578.1.12.4.1.1.8116", DN="HPR-nummer")
+    return root
+
+
+def xmlsec_verifies(xmlsec1: str, ca: Path, document: bytes, tmp_path: Path) -> bool:
+    path = tmp_path / "message.xml"
+    path.write_bytes(document)
+    result = subprocess.run([xmlsec1, "--verify", "--trusted-pem", str(ca), str(path)], capture_output=True,
+                            check=False, timeout=60)
+    return result.returncode == 0
 
 
 @pytest.fixture(scope="session")
@@ -171,7 +197,7 @@ def softhsm_card(
         # SoftHSM reads its configuration when the module is initialised: set before pkcs11.lib().
         patch.setenv("SOFTHSM2_CONF", str(conf))
         env = {**os.environ, "SOFTHSM2_CONF": str(conf)}
-        for label in (CARD_LABEL, EMPTY_TOKEN_LABEL):
+        for label in (CARD_LABEL, SPARE_CARD_LABEL, EMPTY_TOKEN_LABEL):
             subprocess.run(
                 [util, "--init-token", "--free", "--label", label, "--pin", CARD_PIN, "--so-pin", "5678"],
                 check=True,
@@ -186,26 +212,27 @@ def softhsm_card(
         )
         cert_der = load_cert(certs.cert("personal")).public_bytes(serialization.Encoding.DER)
         key_id = b"\x01\x02"
-        token = pkcs11.lib(module).get_token(token_label=CARD_LABEL)
-        with token.open(rw=True, user_pin=CARD_PIN) as session:
-            private = decode_rsa_private_key(pkcs1)
-            private.update(
-                {
-                    Attribute.TOKEN: True,
-                    Attribute.PRIVATE: True,
-                    Attribute.SENSITIVE: True,
-                    Attribute.EXTRACTABLE: False,
-                    Attribute.LABEL: "signing",
-                    Attribute.ID: key_id,
-                }
-            )
-            session.create_object(private)
-            certificate = decode_x509_certificate(cert_der)
-            certificate.update(
-                {Attribute.TOKEN: True, Attribute.LABEL: "signing", Attribute.ID: key_id}
-            )
-            assert certificate[Attribute.CLASS] == ObjectClass.CERTIFICATE
-            session.create_object(certificate)
+        for label in (CARD_LABEL, SPARE_CARD_LABEL):
+            token = pkcs11.lib(module).get_token(token_label=label)
+            with token.open(rw=True, user_pin=CARD_PIN) as session:
+                private = decode_rsa_private_key(pkcs1)
+                private.update(
+                    {
+                        Attribute.TOKEN: True,
+                        Attribute.PRIVATE: True,
+                        Attribute.SENSITIVE: True,
+                        Attribute.EXTRACTABLE: False,
+                        Attribute.LABEL: "signing",
+                        Attribute.ID: key_id,
+                    }
+                )
+                session.create_object(private)
+                certificate = decode_x509_certificate(cert_der)
+                certificate.update(
+                    {Attribute.TOKEN: True, Attribute.LABEL: "signing", Attribute.ID: key_id}
+                )
+                assert certificate[Attribute.CLASS] == ObjectClass.CERTIFICATE
+                session.create_object(certificate)
         pin_file = base / "pin"
         pin_file.write_text(CARD_PIN + "\n", encoding="utf-8")
         yield SoftHsmCard(module, CARD_LABEL, pin_file, "signing", key_id)

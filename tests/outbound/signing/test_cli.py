@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import typer
 from cryptography.hazmat.primitives.serialization import Encoding
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from adapters.outbound.signing.base import CertificateSigner
-from adapters.outbound.signing.example_certs import LEAVES, ExampleCertificates
+from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
+from adapters.outbound.signing.example_certs import LEAVES, PERSONAL_SERIAL, ExampleCertificates
+from adapters.outbound.signing.smartcard import SmartCardSigner
 from gateway.cli.signing import register
 
-from .conftest import certificate_of, serialize, unsigned_msghead
+from .conftest import certificate_of, serialize, unsigned_msghead, with_practitioner
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +97,37 @@ def test_real_sample_through_the_cli(
     expired = runner.invoke(app, ["verify", str(sample), "--trust", str(anchor), "--at", "2026-01-01"])
     assert expired.exit_code == 1
     assert [issue["code"] for issue in json.loads(expired.stdout)["issues"]] == ["CERT_EXPIRED"]
+
+
+def test_signed_by_another_organisation_than_the_sender_exits_1(
+    app: typer.Typer, runner: CliRunner, certs: ExampleCertificates, tmp_path: Path,
+    p12_signer_factory: Callable[[str], EnterpriseCertificateSigner],
+) -> None:
+    path = tmp_path / "re-signed.xml"
+    path.write_bytes(serialize(p12_signer_factory("enterprise-b").sign(unsigned_msghead())))
+    result = runner.invoke(app, ["verify", str(path), "--trust", str(certs.ca)])
+    assert result.exit_code == 1
+    assert [issue["code"] for issue in json.loads(result.stdout)["issues"]] == ["SENDER_SIGNER_MISMATCH"]
+
+
+def test_card_holders_bind_a_card_signature_to_the_senders_practitioner(
+    app: typer.Typer, runner: CliRunner, certs: ExampleCertificates, tmp_path: Path, card_signer: SmartCardSigner,
+) -> None:
+    path = tmp_path / "card-signed.xml"
+    path.write_bytes(serialize(card_signer.sign(with_practitioner(unsigned_msghead(), "1234567"))))
+    holders = tmp_path / "holders.json"
+
+    def verify_with(hpr: str) -> Result:
+        holders.write_text(json.dumps({PERSONAL_SERIAL: hpr}), encoding="utf-8")
+        return runner.invoke(app, ["verify", str(path), "--trust", str(certs.ca), "--card-holders", str(holders)])
+
+    assert verify_with("1234567").exit_code == 0
+    other = verify_with("7654321")
+    assert other.exit_code == 1
+    assert [issue["code"] for issue in json.loads(other.stdout)["issues"]] == ["SENDER_SIGNER_MISMATCH"]
+    holders.write_text("[]", encoding="utf-8")
+    unreadable = runner.invoke(app, ["verify", str(path), "--card-holders", str(holders)])
+    assert unreadable.exit_code == 2 and unreadable.stdout == ""
 
 
 def test_certs_example_writes_a_set(app: typer.Typer, runner: CliRunner, tmp_path: Path) -> None:

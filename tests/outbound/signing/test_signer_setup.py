@@ -10,7 +10,7 @@ from cryptography import x509
 
 from adapters.outbound.signing.credentials import read_secret
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
-from adapters.outbound.signing.example_certs import TEST_PASSWORD, ExampleCertificates
+from adapters.outbound.signing.example_certs import ORGNR_B, TEST_PASSWORD, ExampleCertificates
 from adapters.outbound.signing.smartcard import SmartCardSigner
 from adapters.outbound.signing.verify import verify_msghead
 from gateway.errors import ConfigurationError
@@ -51,7 +51,7 @@ def test_pkcs12_password_from_env(
     signer = EnterpriseCertificateSigner(
         certs.p12("enterprise-b"), password_env="NORDGATE_P12_PASSWORD", trust_anchors=[ca]
     )
-    assert verify_msghead(serialize(signer.sign(unsigned_msghead())), trust_anchors=[ca]).valid
+    assert verify_msghead(serialize(signer.sign(unsigned_msghead(ORGNR_B))), trust_anchors=[ca]).valid
 
 
 def test_wrong_pkcs12_password_is_not_echoed(

@@ -1,21 +1,26 @@
-"""verify_msghead against the real NAV/Buypass sample and against signature-wrapping variants."""
+"""verify_msghead against the real NAV/Buypass sample, against signature-wrapping variants, and against
+signatures by a trusted certificate that is not the sender's."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from cryptography import x509
 from lxml import etree
 
 from adapters.outbound.signing.base import CertificateSigner
+from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
+from adapters.outbound.signing.example_certs import ORGNR_A, ORGNR_B, ExampleCertificates
 from adapters.outbound.signing.verify import parse_time, verify_msghead
-from adapters.outbound.signing.xmldsig import DSIG_NS
+from adapters.outbound.signing.xmldsig import DSIG_NS, detach_keeping_tail
 from gateway.errors import MalformedInput
 
-from .conftest import MSGHEAD_NS, certificate_of, serialize, unsigned_msghead
+from .conftest import MSGHEAD_NS, certificate_of, serialize, unsigned_msghead, xmlsec_verifies
 
 DS = f"{{{DSIG_NS}}}"
 MH = f"{{{MSGHEAD_NS}}}"
@@ -239,3 +244,30 @@ def test_parse_time() -> None:
     assert parse_time("2025-07-01T12:00:00Z").utcoffset() == dt.timedelta(0)
     with pytest.raises(ValueError):
         parse_time("yesterday")
+
+
+# --- the signer must be the sender (adapters/outbound/signing/binding.py) -------------------------
+
+
+def test_nav_sample_re_signed_by_a_trusted_certificate_of_another_organisation_is_not_valid(
+    nav_sample: bytes, enterprise_signer: EnterpriseCertificateSigner, certs: ExampleCertificates,
+    ca: x509.Certificate, xmlsec1: str, tmp_path: Path,
+) -> None:
+    root = etree.fromstring(nav_sample)
+    signature = root.find(f"{{{DSIG_NS}}}Signature")
+    assert signature is not None
+    detach_keeping_tail(signature)
+    forged = serialize(enterprise_signer.sign(root))  # NAV's sender 993954896, signed by 921000006
+    assert xmlsec_verifies(xmlsec1, certs.ca, forged, tmp_path)  # the cryptography and the chain are fine
+    report = verify_msghead(forged, at=dt.datetime.now(dt.UTC), trust_anchors=[ca])
+    assert not report.valid and report.codes == ["SENDER_SIGNER_MISMATCH"]
+    assert "organisation 921000006" in report.issues[0].message and "993954896" in report.issues[0].message
+
+
+def test_our_message_signed_by_another_municipality_is_not_valid(
+    p12_signer_factory: Callable[[str], EnterpriseCertificateSigner], ca: x509.Certificate,
+) -> None:
+    other = p12_signer_factory("enterprise-b")
+    assert verify_msghead(serialize(other.sign(unsigned_msghead(ORGNR_B))), trust_anchors=[ca]).valid
+    report = verify_msghead(serialize(other.sign(unsigned_msghead(ORGNR_A))), trust_anchors=[ca])
+    assert report.codes == ["SENDER_SIGNER_MISMATCH"]
