@@ -1,4 +1,4 @@
-"""Directory-drop transport: ``<root>/<receiver-her-id>/<msg-id>.xml``.
+"""Directory-drop transport: ``<root>/<receiver-her-id>/<msg-id>.xml`` (``.p7m`` when encrypted).
 
 Written to a temporary file in the same folder, fsynced, renamed over the final name atomically and
 the folder fsynced: a reader never sees half a message, and a delivery repeated after a crash (the
@@ -31,15 +31,17 @@ def _safe(value: str, what: str) -> str:
 class DirectoryTransport:
     """Implements :class:`~adapters.outbound.ports.Transport` by writing files under ``root``."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, suffix: str = ".xml") -> None:
         self._root = Path(root)
+        self._suffix = suffix  # ".p7m" when the files are CMS enveloped data, not XML
 
     @property
     def root(self) -> Path:
         return self._root
 
     def path_of(self, message_id: str, receiver_her_id: str) -> Path:
-        return self._root / _safe(receiver_her_id, "receiver HER-id") / f"{_safe(message_id, 'message id')}.xml"
+        name = f"{_safe(message_id, 'message id')}{self._suffix}"
+        return self._root / _safe(receiver_her_id, "receiver HER-id") / name
 
     def deliver(self, message_id: str, receiver_her_id: str, payload: bytes) -> None:
         target = self.path_of(message_id, receiver_her_id)

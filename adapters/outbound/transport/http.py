@@ -29,16 +29,18 @@ class HttpTransport:
     """Implements :class:`~adapters.outbound.ports.Transport`. ``url`` may contain ``{her_id}``,
     replaced by the receiver's HER-id."""
 
-    def __init__(self, url: str, *, timeout_s: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, url: str, *, timeout_s: float = 30.0, transport: httpx.BaseTransport | None = None,
+                 content_type: str = "application/xml") -> None:
         parsed = httpx.URL(url.replace("{her_id}", "0"))
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise ConfigurationError("TRANSPORT_URL_INVALID", "the delivery URL must be an http(s) URL")
         self._url = url
+        self._content_type = content_type  # application/pkcs7-mime when the body is CMS enveloped data
         self._http = httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False, transport=transport)
 
     def deliver(self, message_id: str, receiver_her_id: str, payload: bytes) -> None:
         url = self._url.replace("{her_id}", receiver_her_id)
-        headers = {"content-type": "application/xml", "x-message-id": message_id,
+        headers = {"content-type": self._content_type, "x-message-id": message_id,
                    "x-receiver-her-id": receiver_her_id}
         try:
             response = self._http.post(url, content=payload, headers=headers)
