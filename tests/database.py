@@ -35,9 +35,9 @@ _SCHEMA_PREFIX = "nordgate_test_"
 # test asking for the same database gets the same one; and emptied schemas waiting for the next test.
 _schemas: dict[tuple[Path, str], tuple[str, str]] = {}
 _free: list[tuple[str, str]] = []
-# Children first: outbox rows reference settlements.
-_EMPTY = ("DELETE FROM account; DELETE FROM outbox; DELETE FROM settlement; DELETE FROM receipt; "
-          "DELETE FROM search_token; "
+# Children first: outbox rows and bill claims reference settlements.
+_EMPTY = ("DELETE FROM account; DELETE FROM bill_claim; DELETE FROM outbox; DELETE FROM settlement; "
+          "DELETE FROM receipt; DELETE FROM search_token; "
           "DELETE FROM resource_history; DELETE FROM resource; "
           # The audit table refuses DELETE (revision 0004): the tests' role owns it and lifts its
           # triggers inside this transaction only (ALTER TABLE is transactional).

@@ -9,20 +9,25 @@ here concurrent processes are kept apart by the database:
   after the claim commits; a worker that died leaves a lease that runs out, and the row is claimed
   again by whoever comes next (``leased_until <= now``);
 - recording an AppRec locks the settlement row (``FOR UPDATE OF s``), so two processes receiving
-  the same or contradicting receipts record exactly one of them.
+  the same or contradicting receipts record exactly one of them;
+- bill claims are decided by the partial unique indexes of ``bill_claim`` (revision 0006): an
+  insert meeting a claim another transaction has not committed yet waits for it, and is skipped if
+  it commits (:mod:`gateway.settlement.sql_store`). Claims are inserted in one global order; should
+  two settlements still deadlock (a GUID and a RegningNr crossing between two batches), PostgreSQL
+  aborts one and :meth:`PostgresSettlementStore.add` runs it again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-import orjson
-
 from gateway.settlement.records import (
     AppRecOutcome,
+    BillClaim,
     DeliveryState,
+    NewSettlement,
     OutboxItem,
     SettlementRecord,
     SettlementState,
@@ -46,6 +51,7 @@ __all__ = ["PostgresSettlementStore"]
 T = TypeVar("T")
 
 _SELECT: Final = SELECT_SETTLEMENT
+_DEADLOCK_ATTEMPTS: Final = 3
 
 
 class PostgresSettlementStore(SqlSettlementStore):
@@ -67,8 +73,19 @@ class PostgresSettlementStore(SqlSettlementStore):
 
     # ------------------------------------------------------------------ engine-specific
 
+    def add(self, settlement: NewSettlement, *, now: str, claims: Sequence[BillClaim] = ()) -> None:
+        from psycopg.errors import DeadlockDetected  # noqa: PLC0415 - psycopg is imported with the pool
+
+        for attempt in range(_DEADLOCK_ATTEMPTS):
+            try:
+                super().add(settlement, now=now, claims=claims)
+                return
+            except DeadlockDetected:
+                if attempt == _DEADLOCK_ATTEMPTS - 1:
+                    raise
+
     def record_apprec(self, msg_id: str, outcome: AppRecOutcome, state: SettlementState, *,
-                      now: str) -> tuple[SettlementRecord | None, bool]:
+                      now: str, release: Collection[int] = ()) -> tuple[SettlementRecord | None, bool]:
         with self._transaction() as db:
             # The row lock makes "not recorded yet → record it" one step for concurrent receivers.
             row = db.execute(f"{_SELECT} WHERE s.msg_id = %s FOR UPDATE OF s", (msg_id,)).fetchone()
@@ -77,17 +94,15 @@ class PostgresSettlementStore(SqlSettlementStore):
             record = settlement_record(row)
             if record.apprec is not None or record.state.value not in APPREC_FROM:
                 return record, False
-            db.execute(
-                "UPDATE settlement SET state=%s, updated=%s, apprec_status=%s, apprec_errors=%s, apprec_id=%s, "
-                "apprec_at=%s WHERE id=%s",
-                (state.value, now, outcome.status, orjson.dumps(list(outcome.error_codes)).decode(),
-                 outcome.apprec_id, now, record.id))
-            # A receipt proves delivery: a row still queued (or given up on) must not be sent again.
-            db.execute("UPDATE outbox SET state=%s, delivered_at=COALESCE(delivered_at, %s), leased_until=NULL, "
-                       "lease_owner=NULL WHERE msg_id=%s AND state<>%s",
-                       (DeliveryState.SENT.value, now, msg_id, DeliveryState.SENT.value))
+            self._write_apprec(db, record, outcome, state, now=now, release=release)
             row = db.execute(f"{_SELECT} WHERE s.msg_id = %s", (msg_id,)).fetchone()
         return (settlement_record(row) if row else None), True
+
+    def _look_up(self, db: Connection[Any], sql: str, params: Sequence[str]) -> list[tuple[Any, ...]]:
+        # Never prepared: after a few runs PostgreSQL would plan the IN list of a prepared statement
+        # once for any values, and that generic plan reads the whole claim index (measured: 75 ms a
+        # look-up instead of 3 ms, for 10,000 claims held).
+        return db.execute(sql, params, prepare=False).fetchall()
 
     # ----------------------------------------------------------------------- outbox
 

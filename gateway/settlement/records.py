@@ -14,19 +14,30 @@ rules refused the whole batch; kept so the client can read the per-bill verdicts
 moves a queued settlement to ``sent`` or, after the last attempt or a permanent refusal by the
 receiver, ``failed``; the receiver's AppRec moves a queued or sent one to ``acknowledged``
 (status 1), ``rejected`` (2) or ``acknowledged-with-errors`` (3).
+
+Bill claims (issue 10): a queued settlement holds a :class:`BillClaim` for every bill it carries,
+stored with it in one transaction; a claim is live until HELFO rejects the bill (AppRec status 2,
+or status 3 with an error pointing at the bill), and no two live claims share a practitioner,
+RegningNr and kind, or a GUID and kind (:mod:`gateway.settlement.claims`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 __all__ = [
     "AppRecOutcome",
+    "BillClaim",
+    "ClaimKind",
+    "ClaimsHeld",
     "DeliveryState",
+    "HeldClaim",
     "NewSettlement",
     "OutboxItem",
+    "ReceiptError",
     "SettlementRecord",
     "SettlementState",
     "SettlementStore",
@@ -53,12 +64,62 @@ class DeliveryState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptError:
+    """One ``Error`` of an AppRec as recorded: code (V), HELFO's text (DN), the offending value as
+    sent (OT), the code table (S), and the positions (index in the batch) of the bills it points at."""
+
+    code: str | None
+    text: str | None = None
+    value: str | None = None
+    system: str | None = None
+    bills: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class AppRecOutcome:
-    """The receiver's answer as recorded: status 1/2/3 and the error codes (V) of its Error elements."""
+    """The receiver's answer as recorded: status 1/2/3, the error codes (V) of its Error elements
+    (what a repeated receipt is compared on) and every error in full."""
 
     status: int
     error_codes: tuple[str, ...]
     apprec_id: str | None = None
+    errors: tuple[ReceiptError, ...] = ()
+
+
+class ClaimKind(StrEnum):
+    DEBIT = "debit"
+    #: ``Kreditering`` true: reverses a sent bill, once.
+    CREDIT = "credit"
+
+
+@dataclass(frozen=True, slots=True)
+class BillClaim:
+    """A settlement's claim on one bill. ``guid`` is normalised (no braces, lower case)."""
+
+    position: int
+    kind: ClaimKind
+    guid: str
+    hpr: str
+    bill_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeldClaim:
+    """A live claim of a stored settlement."""
+
+    claim: BillClaim
+    settlement_id: str
+    msg_id: str | None
+
+
+class ClaimsHeld(Exception):
+    """:meth:`SettlementStore.add` found some of its claims held by live claims: nothing was stored.
+    ``held`` are the holders of the claims that could not be made (it may be empty when the holder
+    was released in the meantime; trying again is then enough)."""
+
+    def __init__(self, held: tuple[HeldClaim, ...]) -> None:
+        super().__init__(f"{len(held)} bill claim(s) already held")
+        self.held = held
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +173,15 @@ class SettlementStore(Protocol):
     """Durable home of settlements and their outbox. Every method is one transaction, on disk
     before it returns. Times are UTC instants as sortable text (``YYYY-MM-DDThh:mm:ss.mmmZ``)."""
 
-    def add(self, settlement: NewSettlement, *, now: str) -> None:
-        """Store the settlement and, when it carries a signed message, its outbox row: both or neither."""
+    def add(self, settlement: NewSettlement, *, now: str, claims: Sequence[BillClaim] = ()) -> None:
+        """Store the settlement and, when it carries a signed message, its outbox row and ``claims``:
+        all or nothing. Raises :class:`ClaimsHeld` (and stores nothing) when a claim is already held
+        by a live claim; the unique indexes decide, also between processes."""
+        ...
+
+    def held_claims(self, claims: Sequence[BillClaim]) -> list[HeldClaim]:
+        """Live claims that share a key (practitioner, RegningNr and kind; or GUID and kind) with
+        one of ``claims``. A read, to spare a signing that :meth:`add` would refuse; not a guarantee."""
         ...
 
     def get(self, settlement_id: str) -> SettlementRecord | None: ...
@@ -127,9 +195,11 @@ class SettlementStore(Protocol):
     def batch(self, settlement_id: str) -> bytes | None: ...
 
     def record_apprec(self, msg_id: str, outcome: AppRecOutcome, state: SettlementState, *,
-                      now: str) -> tuple[SettlementRecord | None, bool]:
-        """Record the AppRec of ``msg_id`` unless one is recorded already. Returns the record as it
-        is afterwards (None: unknown msg id) and whether this call changed it."""
+                      now: str, release: Collection[int] = ()) -> tuple[SettlementRecord | None, bool]:
+        """Record the AppRec of ``msg_id`` unless one is recorded already, and in the same
+        transaction release the claims of the bills at positions ``release`` (the ones HELFO
+        rejected). Returns the record as it is afterwards (None: unknown msg id) and whether this
+        call changed it."""
         ...
 
     def claim_due(self, *, now: str, lease_until: str, owner: str, limit: int) -> list[OutboxItem]:

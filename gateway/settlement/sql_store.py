@@ -1,15 +1,21 @@
 """What the SQLite and the PostgreSQL settlement stores share: the row shapes and every statement
 that both engines run alike, written once with ``?`` placeholders.
 
-The engines differ only where concurrency is decided (claiming the outbox, recording an AppRec)
-and in how a transaction is opened; those stay in :mod:`gateway.settlement.store` and
-:mod:`gateway.settlement.postgres_store`.
+The engines differ only where concurrency is decided (claiming the outbox, locking a settlement
+to record its AppRec) and in how a transaction is opened; those stay in
+:mod:`gateway.settlement.store` and :mod:`gateway.settlement.postgres_store`.
+
+Bill claims are inserted with ``ON CONFLICT DO NOTHING`` against the partial unique indexes of
+revision 0006 (both engines know the clause): a claim another transaction holds, committed or still
+in flight (PostgreSQL makes the insert wait for it), is skipped instead of aborting the
+transaction, so the rows that did not go in name exactly the bills already claimed. Then the whole
+transaction is rolled back and :class:`~gateway.settlement.records.ClaimsHeld` names their holders.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Final, TypeVar
 
@@ -17,15 +23,21 @@ import orjson
 
 from gateway.settlement.records import (
     AppRecOutcome,
+    BillClaim,
+    ClaimKind,
+    ClaimsHeld,
     DeliveryState,
+    HeldClaim,
     NewSettlement,
     OutboxItem,
+    ReceiptError,
     SettlementRecord,
     SettlementState,
 )
 
 __all__ = [
-    "APPREC_FROM", "OUTBOX_COLUMNS", "SELECT_SETTLEMENT", "SqlSettlementStore", "outbox_item", "settlement_record",
+    "APPREC_FROM", "OUTBOX_COLUMNS", "SELECT_SETTLEMENT", "SqlSettlementStore", "apprec_errors_json",
+    "outbox_item", "settlement_record",
 ]
 
 T = TypeVar("T")
@@ -51,10 +63,46 @@ def outbox_item(row: tuple[Any, ...]) -> OutboxItem:
                       row[8], row[9], row[10])
 
 
+_CLAIM_COLUMNS: Final = "c.position, c.kind, c.guid, c.hpr, c.bill_number, c.settlement_id, s.msg_id"
+_HELD_BY_GUID: Final = (f"SELECT {_CLAIM_COLUMNS} FROM bill_claim c JOIN settlement s ON s.id = c.settlement_id "  # noqa: S608
+                        "WHERE c.released IS NULL AND c.guid IN ({guids})")
+_HELD_BY_NUMBER: Final = (f"SELECT {_CLAIM_COLUMNS} FROM bill_claim c JOIN settlement s ON s.id = c.settlement_id "  # noqa: S608
+                          "WHERE c.released IS NULL AND c.hpr IN ({hprs}) AND c.bill_number IN ({numbers})")
+#: Claims per look-up statement: well under SQLite's limit of bound parameters.
+_CHUNK: Final = 400
+
+
+def apprec_errors_json(outcome: AppRecOutcome) -> str:
+    """The ``apprec_errors`` column: every error in full (rows from before kept codes only)."""
+    errors = outcome.errors or tuple(ReceiptError(code) for code in outcome.error_codes)
+    return orjson.dumps([{"code": e.code, "text": e.text, "value": e.value, "system": e.system,
+                          "bills": list(e.bills)} for e in errors]).decode()
+
+
+def _apprec_outcome(status: int, errors_json: str | None, apprec_id: str | None) -> AppRecOutcome:
+    errors: list[ReceiptError] = []
+    for entry in orjson.loads(errors_json or "[]"):
+        if isinstance(entry, str):  # written before issue 10: the code alone
+            errors.append(ReceiptError(entry))
+        else:
+            errors.append(ReceiptError(entry.get("code"), entry.get("text"), entry.get("value"), entry.get("system"),
+                                       tuple(entry.get("bills") or ())))
+    return AppRecOutcome(status, tuple(e.code or "" for e in errors), apprec_id, tuple(errors))
+
+
+def _held_claim(row: tuple[Any, ...]) -> HeldClaim:
+    return HeldClaim(BillClaim(int(row[0]), ClaimKind(row[1]), row[2], row[3], row[4]), row[5], row[6])
+
+
+def _chunks(claims: Sequence[BillClaim]) -> Iterator[Sequence[BillClaim]]:
+    for start in range(0, len(claims), _CHUNK):
+        yield claims[start:start + _CHUNK]
+
+
 def settlement_record(row: tuple[Any, ...]) -> SettlementRecord:
     apprec = None
     if row[11] is not None:
-        apprec = AppRecOutcome(int(row[11]), tuple(orjson.loads(row[12] or "[]")), row[13])
+        apprec = _apprec_outcome(int(row[11]), row[12], row[13])
     delivery = outbox_item(row[14:]) if row[14] is not None else None
     return SettlementRecord(
         id=row[0], state=SettlementState(row[1]), created=row[2], updated=row[3], verdicts=bytes(row[4]),
@@ -79,7 +127,7 @@ class SqlSettlementStore:
 
     # ------------------------------------------------------------------ settlements
 
-    def add(self, settlement: NewSettlement, *, now: str) -> None:
+    def add(self, settlement: NewSettlement, *, now: str, claims: Sequence[BillClaim] = ()) -> None:
         s = settlement
         with self._transaction() as db:
             db.execute(self._q(
@@ -92,6 +140,72 @@ class SqlSettlementStore:
                     "INSERT INTO outbox (msg_id, settlement_id, receiver_her_id, payload, state, attempts, "
                     "next_attempt_at, request_id) VALUES (?,?,?,?,?,0,?,?)"),
                     (s.msg_id, s.id, s.receiver_her_id, s.message, DeliveryState.QUEUED.value, now, s.request_id))
+            if claims:
+                self._claim(db, s.id, claims)
+
+    def _claim(self, db: Any, settlement_id: str, claims: Sequence[BillClaim]) -> None:
+        """Insert the claims; raise :class:`ClaimsHeld` (the caller's transaction rolls back) when
+        some were already held."""
+        # One order for every writer, so two transactions claiming overlapping bills wait for each
+        # other instead of each holding a part the other needs (PostgreSQL would abort one).
+        ordered = sorted(claims, key=lambda c: (c.hpr, c.bill_number, c.kind.value, c.guid))
+        cursor = db.cursor()
+        try:
+            cursor.executemany(self._q(
+                "INSERT INTO bill_claim (settlement_id, position, kind, guid, hpr, bill_number) VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT DO NOTHING"),
+                [(settlement_id, c.position, c.kind.value, c.guid, c.hpr, c.bill_number) for c in ordered])
+        finally:
+            cursor.close()
+        made = {int(row[0]) for row in db.execute(self._q("SELECT position FROM bill_claim WHERE settlement_id = ?"),
+                                                  (settlement_id,)).fetchall()}
+        missing = [c for c in claims if c.position not in made]
+        if missing:
+            raise ClaimsHeld(tuple(self._held(db, missing)))
+
+    def held_claims(self, claims: Sequence[BillClaim]) -> list[HeldClaim]:
+        return self._read(lambda db: self._held(db, claims)) if claims else []
+
+    def _held(self, db: Any, claims: Sequence[BillClaim]) -> list[HeldClaim]:
+        by_number = {(c.hpr, c.bill_number, c.kind) for c in claims}
+        by_guid = {(c.guid, c.kind) for c in claims}
+        found: dict[tuple[str, int], HeldClaim] = {}
+        for chunk in _chunks(claims):
+            guids = sorted({c.guid for c in chunk})
+            hprs = sorted({c.hpr for c in chunk})
+            numbers = sorted({c.bill_number for c in chunk})
+            rows = [*self._look_up(db, self._q(_HELD_BY_GUID.format(guids=_marks(guids))), guids),
+                    *self._look_up(db, self._q(_HELD_BY_NUMBER.format(hprs=_marks(hprs), numbers=_marks(numbers))),
+                                   [*hprs, *numbers])]
+            for row in rows:
+                held = _held_claim(row)
+                c = held.claim
+                if (c.hpr, c.bill_number, c.kind) in by_number or (c.guid, c.kind) in by_guid:
+                    found[(held.settlement_id, c.position)] = held
+        return sorted(found.values(), key=lambda h: (h.settlement_id, h.claim.position))
+
+    def _look_up(self, db: Any, sql: str, params: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Run one claim look-up (many parameters, a new list each time)."""
+        return list(db.execute(sql, params).fetchall())
+
+    def _write_apprec(self, db: Any, record: SettlementRecord, outcome: AppRecOutcome, state: SettlementState, *,
+                      now: str, release: Collection[int]) -> None:
+        """The writes of a first AppRec, in the caller's transaction, after it has checked that the
+        settlement takes one: outcome, delivery proven, and the rejected bills' claims released."""
+        db.execute(self._q(
+            "UPDATE settlement SET state=?, updated=?, apprec_status=?, apprec_errors=?, apprec_id=?, apprec_at=? "
+            "WHERE id=?"),
+            (state.value, now, outcome.status, apprec_errors_json(outcome), outcome.apprec_id, now, record.id))
+        # A receipt proves delivery: a row still queued (or given up on) must not be sent again.
+        db.execute(self._q("UPDATE outbox SET state=?, delivered_at=COALESCE(delivered_at, ?), leased_until=NULL, "
+                           "lease_owner=NULL WHERE msg_id=? AND state<>?"),
+                   (DeliveryState.SENT.value, now, record.msg_id, DeliveryState.SENT.value))
+        positions = sorted(release)
+        for start in range(0, len(positions), _CHUNK):
+            part = positions[start:start + _CHUNK]
+            db.execute(self._q(f"UPDATE bill_claim SET released=?, released_by=? WHERE settlement_id=? "  # noqa: S608
+                               f"AND released IS NULL AND position IN ({_marks(part)})"),
+                       (now, outcome.apprec_id or record.msg_id, record.id, *part))
 
     def get(self, settlement_id: str) -> SettlementRecord | None:
         sql = self._q(f"{SELECT_SETTLEMENT} WHERE s.id = ?")
@@ -143,6 +257,10 @@ class SqlSettlementStore:
             if changed:
                 db.execute(self._q("UPDATE settlement SET state=?, last_error=?, updated=? WHERE msg_id=? AND state=?"),
                            (SettlementState.FAILED.value, error, now, msg_id, SettlementState.QUEUED.value))
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
 
 
 @functools.cache

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
-
-import orjson
 
 from gateway.errors import ConfigurationError
 from gateway.settlement.records import (
@@ -80,7 +78,7 @@ class SQLiteSettlementStore(SqlSettlementStore):
     # ------------------------------------------------------------------ engine-specific
 
     def record_apprec(self, msg_id: str, outcome: AppRecOutcome, state: SettlementState, *,
-                      now: str) -> tuple[SettlementRecord | None, bool]:
+                      now: str, release: Collection[int] = ()) -> tuple[SettlementRecord | None, bool]:
         with self._transaction() as db:
             row = db.execute(f"{SELECT_SETTLEMENT} WHERE s.msg_id = ?", (msg_id,)).fetchone()
             if row is None:
@@ -88,15 +86,7 @@ class SQLiteSettlementStore(SqlSettlementStore):
             record = settlement_record(row)
             if record.apprec is not None or record.state.value not in APPREC_FROM:
                 return record, False
-            db.execute(
-                "UPDATE settlement SET state=?, updated=?, apprec_status=?, apprec_errors=?, apprec_id=?, "
-                "apprec_at=? WHERE id=?",
-                (state.value, now, outcome.status, orjson.dumps(list(outcome.error_codes)).decode(),
-                 outcome.apprec_id, now, record.id))
-            # A receipt proves delivery: a row still queued (or given up on) must not be sent again.
-            db.execute("UPDATE outbox SET state=?, delivered_at=COALESCE(delivered_at, ?), leased_until=NULL, "
-                       "lease_owner=NULL WHERE msg_id=? AND state!=?",
-                       (DeliveryState.SENT.value, now, msg_id, DeliveryState.SENT.value))
+            self._write_apprec(db, record, outcome, state, now=now, release=release)
             row = db.execute(f"{SELECT_SETTLEMENT} WHERE s.msg_id = ?", (msg_id,)).fetchone()
         return settlement_record(row), True
 

@@ -1,16 +1,25 @@
 """JSON shapes of settlements: how verdicts and totals are stored, and what ``GET /settlements/{id}``
-answers. Amounts are decimal strings (``"196.00"``), never JSON numbers."""
+answers. Amounts are decimal strings (``"196.00"``), never JSON numbers.
+
+Each bill the message carried (verdict ``included``) also shows where it stands with HELFO:
+``status`` is ``queued`` (not delivered yet), ``sent``, ``failed`` (delivery given up), ``accepted``
+or ``rejected``; ``errors`` are HELFO's words about it (code, text, offending value); ``claim`` is
+``held`` or ``released`` (a rejected bill may be sent again). A bill refused ``BILL_ALREADY_CLAIMED``
+names the settlement holding it in ``claimedBy``.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 import orjson
 
+from adapters.outbound.apprec import AppRecStatus
 from gateway.settlement.model import BillVerdict, SettlementTotals
-from gateway.settlement.records import SettlementRecord
+from gateway.settlement.receipts import rejected_positions, sent_bills
+from gateway.settlement.records import AppRecOutcome, ReceiptError, SettlementRecord, SettlementState
 
 __all__ = ["APPREC_STATUS_TEXT", "settlement_json", "totals_bytes", "verdict_dict", "verdicts_bytes"]
 
@@ -28,19 +37,61 @@ def verdict_dict(verdict: BillVerdict) -> dict[str, Any]:
         entry["refund"] = str(verdict.refund)
     if verdict.location is not None:
         entry["location"] = verdict.location
+    if verdict.notes:
+        entry["notes"] = [{"code": n.code, "message": n.message, "location": n.location} for n in verdict.notes]
     return entry
 
 
-def verdicts_bytes(verdicts: Sequence[BillVerdict]) -> bytes:
-    return orjson.dumps([verdict_dict(v) for v in verdicts])
+def verdicts_bytes(verdicts: Sequence[BillVerdict], *, claimed_by: Mapping[int, str] | None = None) -> bytes:
+    """The stored verdicts; ``claimed_by`` gives, by position, the settlement holding a bill's claim."""
+    entries = [verdict_dict(v) for v in verdicts]
+    for position, settlement_id in (claimed_by or {}).items():
+        if 0 <= position < len(entries) and entries[position].get("code") == "BILL_ALREADY_CLAIMED":
+            entries[position]["claimedBy"] = settlement_id
+    return orjson.dumps(entries)
 
 
 def totals_bytes(totals: SettlementTotals) -> bytes:
     return orjson.dumps({"billCount": totals.bill_count, "sumClaimed": str(totals.sum_claimed)})
 
 
+#: A sent bill's status before any AppRec, by the settlement's state.
+_BEFORE_RECEIPT: Final = {SettlementState.QUEUED: "queued", SettlementState.SENT: "sent",
+                          SettlementState.FAILED: "failed"}
+
+
+def _error_dict(error: ReceiptError) -> dict[str, Any]:
+    return {"code": error.code, "text": error.text, "value": error.value, "system": error.system}
+
+
+def _bill_outcomes(record: SettlementRecord, bills: list[dict[str, Any]]) -> None:
+    """Put each carried bill's standing with HELFO on its entry (module docstring)."""
+    carried = sent_bills(record.verdicts)
+    apprec = record.apprec
+    rejected = set(rejected_positions(apprec, carried)) if apprec is not None else set()
+    for bill in carried:
+        entry = bills[bill.position]
+        if apprec is None:
+            entry["status"] = _BEFORE_RECEIPT.get(record.state, record.state.value)
+            entry["claim"] = "held"
+            continue
+        entry["status"] = "rejected" if bill.position in rejected else "accepted"
+        entry["claim"] = "released" if bill.position in rejected else "held"
+        words = _words_about(apprec, bill.position)
+        if words:
+            entry["errors"] = words
+
+
+def _words_about(apprec: AppRecOutcome, position: int) -> list[dict[str, Any]]:
+    """The errors naming the bill; a rejection of the whole message also says why to every bill."""
+    return [_error_dict(e) for e in apprec.errors
+            if position in e.bills or (apprec.status == AppRecStatus.REJECTED and not e.bills)]
+
+
 def settlement_json(record: SettlementRecord, *, base_path: str = "/settlements") -> dict[str, Any]:
     bills = orjson.loads(record.verdicts)
+    if record.has_message:
+        _bill_outcomes(record, bills)
     counts = Counter(str(bill["verdict"]) for bill in bills)
     body: dict[str, Any] = {
         "id": record.id,
@@ -68,5 +119,7 @@ def settlement_json(record: SettlementRecord, *, base_path: str = "/settlements"
     if record.apprec is not None:
         body["appRec"] = {"status": record.apprec.status,
                           "statusText": APPREC_STATUS_TEXT.get(record.apprec.status, "unknown"),
-                          "errorCodes": list(record.apprec.error_codes), "id": record.apprec.apprec_id}
+                          "errorCodes": list(record.apprec.error_codes), "id": record.apprec.apprec_id,
+                          "errors": [{**_error_dict(e), "bills": [f"/bills/{p}" for p in e.bills]}
+                                     for e in record.apprec.errors]}
     return body

@@ -18,6 +18,7 @@ from tests.settlement.service.helpers import (
     PASSWORD_FILE,
     SENDER_HER_ID,
     batch,
+    bill,
     to_bytes,
 )
 
@@ -128,8 +129,9 @@ def test_a_settlement_names_an_account_of_the_callers_tenant(client: TestClient)
     account = create(client, JOINT, CLINIC_ADMIN).json()
     accepted = submit(client, batch(accountId=account["id"]))
     assert accepted.status_code == 202, accepted.text
-    # Without accountId the inline account must match a registered one exactly.
-    assert submit(client, batch()).status_code == 202
+    # Without accountId the inline account must match a registered one exactly (other bills: those
+    # of the first batch are claimed).
+    assert submit(client, batch([bill(3)])).status_code == 202
     unknown = submit(client, batch(accountId="no-such-account"))
     assert unknown.status_code == 422 and code_of(unknown) == "ACCOUNT_UNKNOWN"
     mismatch = submit(client, {**batch(accountId=account["id"]),

@@ -179,8 +179,9 @@ def test_register_unavailable_at_submit_is_503_with_retry_after_and_nothing_stor
             response = client.post("/settlements", content=body, headers=SUBMIT)
             assert response.status_code == 202, response.text
             assert stub.state()["answered"] > answered + 1  # the failed call and the ones after it
-            # And the register back for good: the same batch again is accepted too (a new settlement).
-            again = client.post("/settlements", content=body, headers=SUBMIT)
+            # And the register back for good: another batch is accepted too (the same one would be
+            # refused now: its bill is claimed).
+            again = client.post("/settlements", content=to_bytes(batch([bill(2)])), headers=SUBMIT)
             assert again.status_code == 202, again.text
             msg_ids = {response.json()["msgId"], again.json()["msgId"]}
             wait_for(lambda: all(_state(client, r.json()["id"])["state"] == "sent" for r in (response, again)),

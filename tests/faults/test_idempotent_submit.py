@@ -44,12 +44,14 @@ def test_the_same_key_and_batch_again_answers_the_first_settlement(client: TestC
     again = client.post("/settlements", content=body, headers={**JSON, "idempotency-key": "batch-2024-06-a"})
     assert first.status_code == again.status_code == 202, again.text
     assert again.json() == first.json() and again.headers["location"] == first.headers["location"]
-    # Without a key (or with another one) the same batch is a new settlement, as before.
+    # Without a key (or with another one) the same batch is a new submission: of bills already
+    # claimed, so it is refused bill by bill and nothing is signed (issue 10).
     other = client.post("/settlements", content=body, headers={**JSON, "idempotency-key": "batch-2024-06-b"})
     plain = client.post("/settlements", content=body, headers=JSON)
-    ids = {first.json()["id"], other.json()["id"], plain.json()["id"]}
-    msg_ids = {first.json()["msgId"], other.json()["msgId"], plain.json()["msgId"]}
-    assert len(ids) == len(msg_ids) == 3
+    for refused in (other, plain):
+        assert refused.status_code == 422 and _code(refused.json()) == "BATCH_EMPTY"
+        assert refused.json()["issue"][1]["details"]["coding"][0]["code"] == "BILL_ALREADY_CLAIMED"
+    assert len({first.json()["id"], other.headers["location"], plain.headers["location"]}) == 3
 
 
 def test_the_same_key_with_another_batch_is_409_and_stores_nothing(client: TestClient) -> None:

@@ -144,7 +144,8 @@ def _concurrent_phase(gateways: dict[str, GatewayProcess], bodies: dict[str, lis
         with _client(gateway) as client:
             for n in range(SETTLEMENTS):
                 request_id = f"scale-{round_number}-{gateway.name}-{n}"
-                document = batch([bill(100 * round_number + 10 * ord(gateway.name) % 7 + n + 1)])
+                # Bills of their own per process and round: the same bill twice would be refused as claimed.
+                document = batch([bill(100 * round_number + 10 * (ord(gateway.name) - ord("A")) + n + 1)])
                 response = _post(client, "/settlements", to_bytes(document),
                                  {**JSON_TYPE, "x-request-id": request_id}) if gateway.alive else None
                 if response is not None and response.status_code == 202:

@@ -4,6 +4,7 @@ start on a schema that is behind, naming that command, without showing the passw
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from gateway.store.url import parse_database_url
 from tests.database import server_url
 
 TABLES = {"resource", "resource_history", "search_token", "receipt", "settlement", "outbox", "alembic_version",
-          "account", "audit_log"}
+          "account", "audit_log", "bill_claim"}
 # The tables as the stores created them before migrations existed (the first release's DDL).
 LEGACY_DDL = """
 CREATE TABLE resource (resource_type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
@@ -166,3 +167,53 @@ def test_an_unreachable_postgres_is_a_configuration_error_without_the_password()
     with pytest.raises(ConfigurationError) as caught:
         migrate.require_current(url)
     assert caught.value.code == "DATABASE_UNREADABLE" and "hunter2" not in str(caught.value)
+
+
+# ------------------------------------------------------------------------------ bill claims (0006)
+
+def _bills(*numbers: int, credit: bool = False) -> bytes:
+    bills = [{"guid": f"{{0B7E5C1E-2222-4C4C-8A8A-{n:012d}}}", "billNumber": str(3000 + n),
+              "practitionerHpr": "2345678", "credit": credit} for n in numbers]
+    return json.dumps({"bills": bills}).encode()
+
+
+def _verdicts(*verdicts: str) -> bytes:
+    return json.dumps([{"verdict": v} for v in verdicts]).encode()
+
+
+# Settlements as revision 0005 stored them: which of their bills must be claimed at the upgrade.
+SETTLEMENTS_BEFORE_0006 = [
+    ("s1", "sent", "2025-01-01T00:00:00.000Z", _bills(1, 2), _verdicts("included", "refused")),
+    ("s2", "rejected", "2025-01-02T00:00:00.000Z", _bills(3), _verdicts("included")),
+    ("s3", "acknowledged", "2025-01-03T00:00:00.000Z", _bills(1, 4), _verdicts("included", "included")),
+    ("s4", "queued", "2025-01-04T00:00:00.000Z", _bills(1, credit=True), _verdicts("included")),
+    ("s5", "refused", "2025-01-05T00:00:00.000Z", _bills(5), _verdicts("included")),
+]
+CLAIMS_AFTER_0006 = [("s1", 0, "debit", "0b7e5c1e-2222-4c4c-8a8a-000000000001", "3001"),
+                     ("s3", 1, "debit", "0b7e5c1e-2222-4c4c-8a8a-000000000004", "3004"),
+                     ("s4", 0, "credit", "0b7e5c1e-2222-4c4c-8a8a-000000000001", "3001")]
+_INSERT_0005 = "INSERT INTO settlement (id, state, created, updated, batch, verdicts) VALUES ({p},{p},{p},{p},{p},{p})"
+_CLAIMS = "SELECT settlement_id, position, kind, guid, bill_number FROM bill_claim ORDER BY settlement_id, position"
+
+
+def test_upgrading_sqlite_claims_the_bills_already_sent(tmp_path: Path) -> None:
+    url = parse_database_url(f"sqlite:///{tmp_path / 'claims.db'}")
+    migrate.upgrade(url, "0005")
+    with sqlite3.connect(url.sqlite_path) as db:
+        db.executemany(_INSERT_0005.format(p="?"), [(*row[:3], row[2], *row[3:]) for row in SETTLEMENTS_BEFORE_0006])
+    migrate.upgrade(url)
+    with sqlite3.connect(url.sqlite_path) as db:
+        # s3's bill 1 was sent twice by the old code: the first settlement keeps it.
+        assert db.execute(_CLAIMS).fetchall() == CLAIMS_AFTER_0006
+
+
+@pytest.mark.postgres
+def test_upgrading_postgres_claims_the_bills_already_sent(empty_schema_url: str) -> None:
+    url = parse_database_url(empty_schema_url)
+    migrate.upgrade(url, "0005")
+    with psycopg.connect(url.conninfo) as db:
+        db.cursor().executemany(_INSERT_0005.format(p="%s"),
+                                [(*row[:3], row[2], *row[3:]) for row in SETTLEMENTS_BEFORE_0006])
+    migrate.upgrade(url)
+    with psycopg.connect(url.conninfo) as db:
+        assert [tuple(row) for row in db.execute(_CLAIMS).fetchall()] == CLAIMS_AFTER_0006

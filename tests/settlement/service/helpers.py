@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from cryptography import x509
 from lxml import etree
@@ -29,6 +30,7 @@ SENDER_HER_ID = "8142531"
 HELFO = "79768"
 PATIENT = "15056522279"
 APPREC_NS = "http://www.kith.no/xmlstds/apprec/2004-11-21"
+_QUOTE = {'"': "&quot;"}
 
 
 def anchors() -> list[x509.Certificate]:
@@ -77,8 +79,14 @@ def to_bytes(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc).encode()
 
 
-def apprec(msg_id: str, status: int = 1, errors: tuple[str, ...] = (), sender_her_id: str = HELFO) -> bytes:
+def apprec(msg_id: str, status: int = 1, errors: tuple[str, ...] = (), sender_her_id: str = HELFO,
+           detailed: tuple[tuple[str, str, str | None], ...] = ()) -> bytes:
+    """An AppRec 1.0 answering ``msg_id``; ``errors`` are codes only, ``detailed`` (code, DN, OT)."""
     error_xml = "".join(f'<Error V="{code}" DN="feil {code}" S="2.16.578.1.12.4.1.1.8221"/>' for code in errors)
+    error_xml += "".join(
+        f'<Error V="{code}" DN="{escape(text, _QUOTE)}" S="2.16.578.1.12.4.1.1.8221"'
+        + (f' OT="{escape(value, _QUOTE)}"' if value is not None else "") + "/>"
+        for code, text, value in detailed)
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <AppRec xmlns="{APPREC_NS}">
   <MsgType V="APPREC"/><MIGversion>1.0 2004-11-21</MIGversion><GenDate>2024-06-12T12:05:00</GenDate>
