@@ -63,6 +63,8 @@ ROUTE_ACTIONS: dict[tuple[str, str], tuple[str, Kind]] = {
     ("GET", "/settlements/{settlement_id}/message"): (Action.SETTLEMENT_MESSAGE_READ, "read"),
     ("POST", "/apprec"): (Action.APPREC_RECEIVE, "write"),
     ("GET", "/group-appointments/{appointment_id}/bills"): (Action.BILLS_READ, "read"),
+    ("GET", "/group-appointments/{appointment_id}/bill-cards"): (Action.BILLS_READ, "read"),
+    ("GET", "/bill-cards"): (Action.BILLS_READ, "search"),
     ("GET", "/reports/self-service"): (Action.REPORT_READ, "search"),
     ("GET", "/reports/self-service/chart.svg"): (Action.REPORT_READ, "search"),
     ("GET", "/audit"): (Action.AUDIT_READ, "search"),

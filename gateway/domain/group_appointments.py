@@ -112,6 +112,7 @@ class BillingAccountData:
     sender_her_id: str
     owner: str
     message_type: str | None = None
+    practice_type: str | None = None  # a settlement PracticeType value (NAV praksistype); None: by accounting type
 
 
 @dataclass(frozen=True, slots=True)

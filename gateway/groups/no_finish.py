@@ -8,9 +8,15 @@ Rules the seed leaves open, decided here:
   everyone); a listed patient must be booked on the appointment (422 ``GROUP_PATIENT_UNKNOWN``)
   and not have cancelled their place (409 ``GROUP_PATIENT_CANCELLED``);
 - tariffs of a bill: the patient's own ``tariffs`` when given, else the event's appointment-wide
-  ``tariffs``; the same for ``patientShare``. With HELFO tariffs every billed patient needs at least
-  one (422 ``GROUP_TARIFFS_MISSING``); a group without HELFO tariffs takes none (422
+  ``tariffs``. With HELFO tariffs every billed patient needs at least one (422
+  ``GROUP_TARIFFS_MISSING``); a group without HELFO tariffs takes none (422
   ``GROUP_TARIFFS_WITHOUT_HELFO``: its own fee is the extra fee, never claimed from HELFO);
+- the patient's share (egenandel) of a HELFO group's bill: the patient's own ``patientShare``, else
+  the event's, else the group's extra fee ("Ev. tilleggsgebyr"), the patient's part of every bill.
+  A group without HELFO tariffs has neither share nor exemption code: its fee is the extra fee and
+  HELFO's exemptions (frikort and the like) do not apply to it (422 ``GROUP_SHARE_WITHOUT_HELFO``,
+  ``GROUP_EXEMPTION_WITHOUT_HELFO``), rather than a share or a frikort silently ignored;
+- every billed patient gets a bill card "Betales senere" (:mod:`gateway.groups.bill_cards`);
 - on a municipal physiotherapy account the only exemption code is frikort F (seed 001), refused
   here already (422 ``GROUP_EXEMPTION_NOT_ALLOWED``) rather than later by the settlement;
 - the Encounter's period is the patient's check-in to check-out when they were checked in and out,
@@ -25,6 +31,7 @@ from typing import Final
 
 from gateway.domain.group_appointments import AttendanceEntry, Finish, Tariff
 from gateway.errors import Conflict, Unprocessable
+from gateway.groups.bill_cards import bill_card
 from gateway.groups.records import BillingAccount, EncounterRecord, GroupParticipant, GroupSessionRecord, TariffLine
 from gateway.identifiers import Identifier, IdentifierKind
 from gateway.records import PersonRef
@@ -80,14 +87,28 @@ def _finished_participant(record: GroupSessionRecord, finish: Finish, participan
         if not record.helfo_tariffs and tariffs:
             raise Unprocessable("GROUP_TARIFFS_WITHOUT_HELFO", f"group appointment {record.session_id} does not use "
                                 "HELFO tariffs; its own fee is the extra fee", location=where)
+        if not record.helfo_tariffs:
+            _no_helfo_parts(record, entry, index)
         if finish.accounting == _PHYSIO and entry.exemption_code not in (None, "F"):
             raise Unprocessable("GROUP_EXEMPTION_NOT_ALLOWED", f"exemption code {entry.exemption_code} is not valid "
                                 "in municipal physiotherapy: frikort (F) is the only one",
                                 location=f"/attendance/{index}/exemptionCode")
-        share = entry.patient_share if entry.patient_share is not None else finish.patient_share
-        changes.update(exemption_code=entry.exemption_code, patient_share=str(share) if share is not None else None,
-                       tariffs=_lines(tariffs))
+        share = next((str(amount) for amount in (entry.patient_share, finish.patient_share) if amount is not None),
+                     record.extra_fee if record.helfo_tariffs else None)
+        changes.update(exemption_code=entry.exemption_code, patient_share=share, tariffs=_lines(tariffs))
+        changes["bill_card"] = bill_card(record, share, entry.exemption_code)
     return participant.with_changes(**changes)
+
+
+def _no_helfo_parts(record: GroupSessionRecord, entry: AttendanceEntry, index: int | None) -> None:
+    if entry.patient_share is not None:
+        raise Unprocessable("GROUP_SHARE_WITHOUT_HELFO", f"group appointment {record.session_id} does not use HELFO "
+                            "tariffs: its patients pay its extra fee, not a patient's share",
+                            location=f"/attendance/{index}/patientShare")
+    if entry.exemption_code is not None:
+        raise Unprocessable("GROUP_EXEMPTION_WITHOUT_HELFO", f"group appointment {record.session_id} does not use "
+                            f"HELFO tariffs: exemption code {entry.exemption_code} (frikort and the like) applies to "
+                            "HELFO's patient share only", location=f"/attendance/{index}/exemptionCode")
 
 
 def _identifier_of(participant: GroupParticipant) -> Identifier:
@@ -110,6 +131,9 @@ def _encounter(record: GroupSessionRecord, participant: GroupParticipant, actor:
 
 def finish_session(record: GroupSessionRecord, finish: Finish, *,
                    finished_at: dt.datetime) -> tuple[GroupSessionRecord, list[EncounterRecord]]:
+    if not record.helfo_tariffs and finish.patient_share is not None:
+        raise Unprocessable("GROUP_SHARE_WITHOUT_HELFO", f"group appointment {record.session_id} does not use HELFO "
+                            "tariffs: its patients pay its extra fee, not a patient's share", location="/patientShare")
     listed = _entries(record, finish)
     participants = tuple(
         p if p.status == "declined" else _finished_participant(record, finish, p, listed.get(p.patient.value))
@@ -122,7 +146,8 @@ def finish_session(record: GroupSessionRecord, finish: Finish, *,
         participants=participants, accounting=finish.accounting, actor=actor, group_note=finish.group_note,
         finished_at=finished_at.isoformat(),
         billing_account=BillingAccount(finish.accounting, account.organisation_number, account.account_number,
-                                       account.sender_her_id, account.owner, account.message_type),
+                                       account.sender_her_id, account.owner, account.message_type,
+                                       account.practice_type),
     )
     encounters = [_encounter(finished, p, actor, finish.group_note) for p in participants if p.attendance == "attended"]
     return finished, encounters

@@ -19,7 +19,8 @@ the current version and writing the next cannot race; a refused event stores not
 - the first check-in makes the Appointment ``arrived``; check-out needs a check-in;
 - ``finished``: every patient attended and billed unless unticked; the Appointment ``fulfilled``
   (``noshow`` when nobody came), a finished AMB Encounter per attended patient (none for no-shows),
-  the group note kept on the session and on each Encounter (the patient's journal note);
+  the group note kept on the session and on each Encounter (the patient's journal note), and a bill
+  card "betales senere" per billed patient, kept on its participant (:mod:`gateway.groups.bill_cards`);
 - ``copied``: a new ``booked`` Appointment with the same type, capacity, practitioner, note and
   the patients still booked; its own five-minute delete window starts at the copy;
 - after ``cancelled``, ``entered-in-error``, ``fulfilled`` or ``noshow`` nothing more changes

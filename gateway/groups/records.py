@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Self
 
 from gateway.records import PersonRef
 
-__all__ = ["BillingAccount", "EncounterRecord", "GroupParticipant", "GroupSessionRecord", "TariffLine"]
+__all__ = ["BillCard", "BillingAccount", "EncounterRecord", "GroupParticipant", "GroupSessionRecord", "TariffLine"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,15 @@ class TariffLine:
 
 
 @dataclass(frozen=True, slots=True)
+class BillCard:
+    """A Norwegian bill card (regningskort) as the clinic's own receivable: what one patient owes the
+    clinic for a finished group appointment. Not a HELFO claim (that is the draft settlement batch)."""
+
+    status: str                       # "betales-senere" (pay later): every card of a finished group starts so
+    amount_due: str                   # NOK decimal string the patient owes: the own fee or the patient's share
+
+
+@dataclass(frozen=True, slots=True)
 class BillingAccount:
     """The account (regnskap) a Norwegian group session is billed on, as the settlement batch needs it."""
 
@@ -35,6 +44,7 @@ class BillingAccount:
     sender_her_id: str
     owner: str
     message_type: str | None = None
+    practice_type: str | None = None  # a settlement PracticeType value (NAV praksistype); None: by accounting type
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,7 @@ class GroupParticipant:
     exemption_code: str | None = None     # garantikode / KodeEgenandel, e.g. F (frikort)
     patient_share: str | None = None      # egenandel, NOK decimal string
     tariffs: tuple[TariffLine, ...] = ()
+    bill_card: BillCard | None = None     # Norwegian finish: made for every patient who came and stayed ticked
 
     def with_changes(self, **changes: Any) -> Self:
         return dataclasses.replace(self, **changes)

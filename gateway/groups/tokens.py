@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gateway.bookings.tokens import identifier_tokens, instant_token
 from gateway.fhir.canonical import naming_system
+from gateway.groups.bill_cards import bill_card_tokens
 from gateway.groups.records import EncounterRecord, GroupSessionRecord
 from gateway.identifiers import IdentifierKind
 from gateway.mappings import MappingSet
@@ -24,7 +25,7 @@ def group_session_tokens(record: GroupSessionRecord, mappings: MappingSet) -> li
         tokens += _person("patient.identifier", participant.patient, mappings)
     if record.start is not None:
         tokens.append(("date", instant_token(record.start)))
-    return tokens
+    return tokens + bill_card_tokens(record)
 
 
 def encounter_tokens(record: EncounterRecord, mappings: MappingSet) -> list[Token]:

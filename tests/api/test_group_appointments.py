@@ -19,14 +19,32 @@ from gateway.api import create_app
 from gateway.groups.no_service import group_appointment_id
 from gateway.settings import load_settings
 from gateway.settlement.batch import parse_batch
-from tests.adapters.inbound.no_group.events import CLINIC, GROUP, P1, P2, P3, added, body, created, event, finished
-from tests.auth_helpers import DEFAULT_CLIENT
+from tests.adapters.inbound.no_group.events import (
+    CLINIC,
+    GROUP,
+    P1,
+    P2,
+    P3,
+    added,
+    body,
+    created,
+    event,
+    finished,
+)
+from tests.audit.helpers import rows_of
+from tests.auth_helpers import DEFAULT_CLIENT, Scope, api_key_settings, test_client_spec
 from tests.database import database_url_for
 from tests.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE
 
 JSON = {"content-type": "application/json"}
 APPOINTMENT = group_appointment_id(CLINIC["herId"], GROUP)
 BILLS = f"/group-appointments/{APPOINTMENT}/bills"
+
+
+# A clinic's own client and another clinic's: bill cards are the clinic's (tenant: its HER-id).
+CLINIC_CLIENT = test_client_spec("clinic", scopes={Scope.SETTLEMENTS_SUBMIT, Scope.BOOKINGS_PUSH},
+                                 tenants={CLINIC["herId"]})
+OTHER_CLINIC = test_client_spec("other-clinic", scopes={Scope.SETTLEMENTS_SUBMIT}, tenants={"8142540"})
 
 
 @pytest.fixture
@@ -37,7 +55,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         database_url=database_url_for(tmp_path), public_base_url="http://testserver/fhir",
         ar_data_dir=AR_DATA, signing_trust_anchors=CA_PEM, enterprise_p12=ENTERPRISE_P12,
         enterprise_password_file=PASSWORD_FILE, drop_dir=tmp_path / "drop", outbox_worker=False,
-        max_body_bytes=64 * 1024)
+        max_body_bytes=64 * 1024, **api_key_settings(CLINIC_CLIENT, OTHER_CLINIC))
     with TestClient(create_app(settings), headers=DEFAULT_CLIENT.headers) as test_client:
         yield test_client
 
@@ -121,3 +139,73 @@ def test_capacity_and_late_delete_are_409(client: TestClient) -> None:
     assert late.status_code == 409 and code_of(late) == "GROUP_DELETE_TOO_LATE"
     assert "five minutes" in late.json()["issue"][0]["details"]["text"]
     assert orjson.loads(client.get(f"/fhir/Appointment/{APPOINTMENT}").content)["status"] == "booked"
+
+
+def own_fee_group_finished(client: TestClient) -> None:
+    assert post(client, created(helfo=False, extraFee="350.00")).status_code == 200
+    assert post(client, added(P1, P2, P3)).status_code == 200
+    doc = finished({"patient": {"id": P3}, "attended": False})
+    del doc["tariffs"]
+    done = post(client, doc)
+    assert done.status_code == 200, done.text
+
+
+def test_an_own_fee_group_gives_pay_later_cards_and_no_helfo_bills(client: TestClient) -> None:
+    own_fee_group_finished(client)
+    cards = client.get(f"/group-appointments/{APPOINTMENT}/bill-cards")
+    assert cards.status_code == 200, cards.text
+    assert [(c["patient"]["id"], c["status"], c["amountDue"]) for c in cards.json()["billCards"]] == [
+        (P1, "betales-senere", "350.00"), (P2, "betales-senere", "350.00")]
+    assert client.get(f"/group-appointments/{GROUP}/bill-cards", params={"herId": CLINIC["herId"]}).json() \
+        == cards.json()
+    bills = client.get(BILLS)
+    assert bills.status_code == 409 and code_of(bills) == "GROUP_NOT_HELFO"
+    listing = client.get("/bill-cards", params={"patient": P1})
+    assert listing.status_code == 200 and listing.json()["total"] == 1
+    assert listing.json()["billCards"] == [cards.json()["billCards"][0]]
+    assert client.get("/bill-cards", params={"patient": P3}).json()["total"] == 0  # the no-show owes nothing
+
+
+def test_bill_cards_are_the_clinics_own(client: TestClient) -> None:
+    own_fee_group_finished(client)
+    mine = client.get("/bill-cards", params={"patient": P1}, headers=CLINIC_CLIENT.headers)
+    assert mine.status_code == 200 and mine.json()["total"] == 1
+    theirs = client.get("/bill-cards", params={"patient": P1}, headers=OTHER_CLINIC.headers)
+    assert theirs.status_code == 200 and (theirs.json()["total"], theirs.json()["billCards"]) == (0, [])
+    hidden = client.get(f"/group-appointments/{APPOINTMENT}/bill-cards", headers=OTHER_CLINIC.headers)
+    assert hidden.status_code == 404 and code_of(hidden) == "GROUP_APPOINTMENT_NOT_FOUND"
+
+
+@pytest.mark.parametrize(("params", "status", "code"), [
+    ({"patient": "12037512329"}, 422, "NATIONAL_ID_CHECK_DIGIT"),
+    ({"patient": "1203751232"}, 400, "REQUEST_INVALID"),
+    ({}, 400, "REQUEST_INVALID"),
+    ({"patient": P1, "_count": "0"}, 400, "REQUEST_INVALID"),
+])
+def test_bill_card_listing_refusals(client: TestClient, params: dict[str, str], status: int, code: str) -> None:
+    response = client.get("/bill-cards", params=params)
+    assert response.status_code == status and code_of(response) == code, response.text
+
+
+def test_bill_card_reads_are_audited_without_the_patient(client: TestClient) -> None:
+    own_fee_group_finished(client)
+    client.get("/bill-cards", params={"patient": P1})
+    client.get(f"/group-appointments/{APPOINTMENT}/bill-cards")
+    reads = rows_of(client, "bills.read")
+    assert [(r["status"], r["resourceId"]) for r in reads] == [(200, None), (200, APPOINTMENT)]
+    assert reads[0]["detail"]["params"] == ["patient"] and P1 not in str(reads)
+
+
+def test_a_missing_problemstilling_refuses_the_bills_naming_the_patient(client: TestClient) -> None:
+    post(client, created())
+    post(client, added(P1, P2))
+    done = post(client, finished({"patient": {"id": P1}, "diagnosis": {"system": "ICPC-2", "code": "L03"}},
+                                 accounting="standard"))
+    assert done.status_code == 200, done.text  # the attendance and the journal are facts; the claim waits
+    bills = client.get(BILLS)
+    assert bills.status_code == 422 and code_of(bills) == "GROUP_DIAGNOSIS_MISSING"
+    [_, patient] = bills.json()["issue"]
+    assert patient["location"] == ["/bills/1/diagnoses"] and P2 in patient["details"]["text"]
+    assert P1 not in patient["details"]["text"]
+    # the cards are made all the same: the patients pay later whatever HELFO is sent
+    assert len(client.get(f"/group-appointments/{APPOINTMENT}/bill-cards").json()["billCards"]) == 2

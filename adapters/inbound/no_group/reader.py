@@ -133,7 +133,7 @@ def _finish(doc: JSON) -> Finish:
         accounting=doc["accounting"], actor=_practitioner(doc["actor"]),
         account=BillingAccountData(_orgnr(account["organisationNumber"], "/account/organisationNumber"),
                                    account["accountNumber"], account["senderHerId"], account["owner"],
-                                   account.get("messageType")),
+                                   account.get("messageType"), account.get("practiceType")),
         group_note=doc.get("groupNote") or None, tariffs=_tariffs(doc.get("tariffs")) or (),
         patient_share=Decimal(share) if share is not None else None, attendance=attendance,
     )

@@ -1,13 +1,10 @@
 """Norwegian group-appointment rules on stored state, through the ingest pipeline on an in-memory
-store; and the draft settlement batch a finished appointment yields."""
+store (the bills of a finished appointment: test_no_group_bills.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from fhir.resources.appointment import Appointment as AppointmentR5
 from fhir.resources.encounter import Encounter as EncounterR5
@@ -15,72 +12,21 @@ from fhir.resources.R4B.appointment import Appointment as AppointmentR4
 from fhir.resources.R4B.encounter import Encounter as EncounterR4
 
 from gateway.bookings.ingest import BookingIngest
-from gateway.database import open_store
-from gateway.errors import Conflict, NordgateError, Unprocessable
+from gateway.errors import Conflict, Unprocessable
 from gateway.fhir.common import FhirVersion
-from gateway.groups.no_bills import PAY_LATER_NOTE, draft_batch
+from gateway.groups.no_bills import draft_batch
 from gateway.groups.no_service import group_appointment_id
-from gateway.groups.records import GroupSessionRecord
 from gateway.kinds import decode_stored
-from gateway.mappings import load_mappings
-from gateway.resources import mappings_dir
-from gateway.settlement.batch import parse_batch
-from gateway.settlement.model import AccountingType, ExemptionCode
-from gateway.settlement.rules import check
-from tests.adapters.inbound.no_group.events import (
-    ACCOUNT,
-    CLINIC,
-    GROUP,
-    P1,
-    P2,
-    P3,
-    P4,
-    added,
-    body,
-    created,
-    event,
-    finished,
+from tests.adapters.inbound.no_group.events import CLINIC, GROUP, P1, P2, P3, P4, added, created, event, finished
+from tests.gateway.groups.no_group_steps import (
+    APPOINTMENT,
+    booked,
+    by_type,
+    conflict_of,
+    push,
+    record,
+    refused,
 )
-from tests.database import store_url_for
-
-APPOINTMENT = group_appointment_id(CLINIC["herId"], GROUP)
-
-
-@pytest.fixture
-def ingest(tmp_path: Path) -> Iterator[BookingIngest]:
-    store = open_store(store_url_for(tmp_path))
-    yield BookingIngest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
-    store.close()
-
-
-def push(ingest: BookingIngest, doc: dict[str, Any], version: FhirVersion = FhirVersion.R4) -> list[dict[str, Any]]:
-    return [entry["resource"] for entry in orjson.loads(ingest.push(body(doc), source="pas", version=version).body)
-            ["entry"]]
-
-
-def refused(ingest: BookingIngest, doc: dict[str, Any]) -> NordgateError:
-    with pytest.raises(NordgateError) as caught:
-        ingest.push(body(doc), source="pas")
-    return caught.value
-
-
-def record(ingest: BookingIngest, appointment: str = APPOINTMENT) -> GroupSessionRecord:
-    stored = ingest.store.read("Appointment", appointment)
-    assert stored is not None
-    found = decode_stored(stored)
-    assert isinstance(found, GroupSessionRecord)
-    return found
-
-
-def booked(ingest: BookingIngest, *patients: str, **created_args: Any) -> None:
-    push(ingest, created(**created_args))
-    if patients:
-        push(ingest, added(*patients))
-
-
-def by_type(resources: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [r for r in resources if r["resourceType"] == kind]
-
 
 # ------------------------------------------------------------------ lifecycle rules
 
@@ -294,48 +240,3 @@ def test_a_cancelled_patient_cannot_be_ticked(ingest: BookingIngest) -> None:
     assert refused(ingest, finished({"patient": {"id": P2}})).code == "GROUP_PATIENT_CANCELLED"
     push(ingest, finished())
     assert [p.attendance for p in record(ingest).participants] == ["attended", "cancelled"]
-
-
-# ------------------------------------------------------------------ bills
-
-
-def conflict_of(call: Any) -> Conflict:
-    with pytest.raises(Conflict) as caught:
-        call()
-    return caught.value
-
-
-def test_bills_are_a_batch_post_settlements_accepts(ingest: BookingIngest) -> None:
-    booked(ingest, P1, P2, P3, P4, capacity=4)
-    assert conflict_of(lambda: draft_batch(record(ingest))).code == "GROUP_NOT_FINISHED"
-    push(ingest, finished(
-        {"patient": {"id": P1}, "diagnosis": {"system": "ICPC-2", "code": "L03", "display": "Korsrygg"},
-         "exemptionCode": "F", "patientShare": "118.00"},
-        {"patient": {"id": P2}, "attended": False},
-        {"patient": {"id": P3}, "bill": False},
-        {"patient": {"id": P4}, "tariffs": [{"code": "A8b", "amount": "150.00", "count": 2}]}))
-    draft = draft_batch(record(ingest))
-    batch = parse_batch(orjson.dumps(draft))
-    assert batch.account.accounting_type is AccountingType.MUNICIPAL_JOINT_PHYSIO
-    assert batch.account.organisation_number == ACCOUNT["organisationNumber"]
-    assert batch.signing_practitioner_hpr is None and [p.hpr for p in batch.practitioners] == ["2345678"]
-    assert [b.patient.id for b in batch.bills] == [P1, P4]  # not the no-show, not the unticked
-    first, fourth = batch.bills
-    assert first.exemption_code is ExemptionCode.FRIKORT and first.diagnoses[0].code == "L03"
-    assert not first.patient_share_paid and first.note == PAY_LATER_NOTE
-    assert [(t.code, str(t.amount), t.count) for t in fourth.tariffs] == [("A8b", "150.00", 2)]
-    assert first.date_time is not None and first.date_time.isoformat() == "2024-09-17T10:00:00+02:00"
-    plan = check(batch)
-    assert len(plan.included) == 2 and str(plan.totals.sum_claimed) == "118.00"  # frikort: the share from HELFO
-    assert draft_batch(record(ingest)) == draft  # deterministic guid and bill number
-
-
-def test_standard_account_names_the_actor_as_signer(ingest: BookingIngest) -> None:
-    booked(ingest, P1)
-    push(ingest, finished(accounting="standard", patientShare="100.00"))
-    draft = draft_batch(record(ingest))
-    assert draft["signingPractitionerHpr"] == "2345678"
-    batch = parse_batch(orjson.dumps(draft))
-    [bill] = batch.bills
-    assert bill.patient_share == 100 and bill.practitioner_hpr == "2345678"
-    assert check(batch).included

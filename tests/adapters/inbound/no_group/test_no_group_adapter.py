@@ -89,6 +89,13 @@ def test_finished_defaults_and_ticks() -> None:
     assert finish.tariffs[0].amount == Decimal("118.00") and finish.account.owner == "Berit Admin"
 
 
+def test_the_accounts_practice_type_is_read_when_given() -> None:
+    given = one(finished(account={**ACCOUNT, "practiceType": "FYNO"})).finish
+    assert given is not None and given.account.practice_type == "FYNO"
+    unsaid = one(finished()).finish
+    assert unsaid is not None and unsaid.account.practice_type is None
+
+
 def test_a_bill_for_a_patient_who_did_not_come_is_refused() -> None:
     error = refused(body(finished({"patient": {"id": P1}, "attended": False, "bill": True})))
     assert error.code == "GROUP_BILL_WITHOUT_ATTENDANCE" and error.location == "/attendance/0/bill"
@@ -124,7 +131,8 @@ def test_domain_faults(doc: dict[str, Any], code: str, location: str) -> None:
     (event("cancelled", by="someone"), "EVENT_VALUE_INVALID", "/by"),
     (event("exploded"), "EVENT_VALUE_INVALID", "/event"),
     (event("deleted", occurredAt="2024-09-02 09:01"), "EVENT_VALUE_INVALID", "/occurredAt"),
-    (finished({"patient": {"id": P1}, "exemptionCode": "Y"}), "EVENT_VALUE_INVALID", "/attendance/0/exemptionCode"),
+    (finished({"patient": {"id": P1}, "exemptionCode": "Z"}), "EVENT_VALUE_INVALID", "/attendance/0/exemptionCode"),
+    (finished(account={**ACCOUNT, "practiceType": "FYSI"}), "EVENT_VALUE_INVALID", "/account/practiceType"),
 ])
 def test_schema_faults_have_stable_codes_and_pointers(doc: dict[str, Any], code: str, location: str) -> None:
     error = refused(body(doc))
