@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     card_key_label: str | None = None
     card_pin_env: str | None = Field(default=None, description="NAME of the env var with the card PIN")
     card_pin_file: Path | None = Field(default=None, description="file holding the card PIN")
+    card_holders: Path | None = Field(default=None, description="JSON record of whose card is whose: certificate "
+                                      "serialNumber → HPR number (required with a card)")
     transport: Literal["directory", "http"] = Field(default="directory", description="delivery transport")
     drop_dir: Path = Field(default=Path("outbox-drop"), description="directory transport: <her-id>/<msg-id>.xml")
     transport_url: str | None = Field(default=None, description="http transport: URL messages are POSTed to")
@@ -71,6 +73,16 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=10, ge=1, le=1000)
     outbox_backoff_base_s: float = Field(default=2.0, gt=0)
     outbox_backoff_max_s: float = Field(default=900.0, gt=0)
+    # Encryption as NHN traffic has it (adapters/outbound/encryption.py; README "Encryption"). Off by default.
+    encrypt_delivery: bool = Field(default=False, description="encrypt each delivered message for the receiver's "
+                                   "encryption certificate from the AR (CMS, AES-256-CBC, RSA PKCS#1 v1.5)")
+    decryption_p12: Path | None = Field(default=None, description="PKCS#12 of this gateway's own encryption "
+                                        "certificate and key: opens encrypted AppRecs")
+    decryption_password_env: str | None = Field(default=None, description="NAME of the env var with its password")
+    decryption_password_file: Path | None = Field(default=None, description="file holding its password")
+    apprec_require_signature: bool = Field(default=False, description="take only AppRecs signed as CMS signed data "
+                                           "(checked against signing_trust_anchors and the sender's organisation "
+                                           "in the AR); otherwise a plain AppRec is 422 APPREC_SIGNATURE_MISSING")
 
     # --- security: clients, tokens, tenants (gateway/auth; README "Security: clients, tokens, tenants")
     api_keys: list[ApiKeyClient] = Field(default_factory=list, description="API-key clients (hashes only), JSON")

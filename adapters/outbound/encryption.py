@@ -35,11 +35,7 @@ which the AppRec reader then refuses.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import email
-import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Final
@@ -51,6 +47,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
+from adapters.outbound.cms import der_of
 from adapters.outbound.legacy_decryption import decrypt_triple_des
 from adapters.outbound.signing.credentials import read_secret
 from gateway.errors import ConfigurationError, Issue, MalformedInput, Unprocessable
@@ -66,7 +63,6 @@ __all__ = [
 
 #: RFC 8551 media type of CMS enveloped data.
 MEDIA_TYPE: Final = "application/pkcs7-mime; smime-type=enveloped-data"
-_PEM_LABEL: Final = re.compile(rb"-----BEGIN (PKCS7|CMS)-----(.*?)-----END \1-----", re.DOTALL)
 
 
 class EncryptedForm(StrEnum):
@@ -171,7 +167,7 @@ class Decryptor:
     def decrypt(self, data: bytes) -> bytes:
         """The content, exactly as it was enveloped; refusals as the module docstring lists."""
         try:
-            der = _der_of(data)
+            der = der_of(data)
             try:
                 return pkcs7.pkcs7_decrypt_der(der, self._certificate, self._key, [])
             except UnsupportedAlgorithm:
@@ -181,28 +177,6 @@ class Decryptor:
                                 "CBC and DES-EDE3-CBC content with RSA PKCS#1 v1.5 key transport") from None
         except ValueError as exc:
             raise _refusal(str(exc), self._certificate) from None
-
-
-def _der_of(data: bytes) -> bytes:
-    """DER as it is; the DER inside a PEM block (``PKCS7`` or ``CMS`` label) or an S/MIME message."""
-    stripped = data.lstrip()
-    if stripped[:1] == b"\x30":  # a DER SEQUENCE
-        return stripped
-    if stripped.startswith(b"-----BEGIN"):
-        match = _PEM_LABEL.search(stripped)
-        if match is None:
-            raise ValueError("not a PKCS7 or CMS PEM block")
-        try:
-            return base64.b64decode(b"".join(match[2].split()), validate=True)
-        except binascii.Error:
-            raise ValueError("the PEM block is not base64") from None
-    message = email.message_from_bytes(data)
-    if message.get_content_type() not in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
-        raise ValueError("Not an S/MIME enveloped message")
-    body = message.get_payload(decode=True)
-    if not isinstance(body, bytes) or not body:
-        raise ValueError("Not an S/MIME enveloped message")
-    return body
 
 
 def _refusal(reason: str, certificate: x509.Certificate) -> MalformedInput | Unprocessable:

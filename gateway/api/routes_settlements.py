@@ -2,15 +2,25 @@
 
 - ``POST /settlements`` (application/json batch): 202 ``{"id", "state", "status_url"}`` with a
   ``Location`` header once the signed message and its outbox row are on disk. 400/413/415 for an
-  unreadable body, 422 for a batch or certificate the rules refuse, 503 when the address register
-  is down or the gateway has no signer of the kind the batch needs (``SIGNER_NOT_CONFIGURED``). A
+  unreadable body, 422 for a batch or certificate the rules refuse (``CERT_KIND_MISMATCH`` when the
+  gateway only signs with the other kind, ``SENDER_SIGNER_MISMATCH`` when the certificate is not the
+  sender's), 503 when the address register is down or the gateway has no signer at all
+  (``SIGNER_NOT_CONFIGURED``). A
   batch refused as a whole (``BATCH_EMPTY``, ``BATCH_REFUSED_ALL_OR_NOTHING``) is stored as
   ``refused``: the 422 OperationOutcome lists every finding and its ``Location`` header names the
-  stored settlement, where each bill's verdict can be read.
+  stored settlement, where each bill's verdict can be read. A bill an earlier settlement has sent
+  (and HELFO has not rejected) is refused ``BILL_ALREADY_CLAIMED``; when that leaves no bill, the
+  batch is ``BATCH_EMPTY`` and nothing is signed.
 - ``GET /settlements/{id}``: state, timestamps, msg id, each bill's verdict, totals, delivery
-  attempts and last error, AppRec outcome.
+  attempts and last error, AppRec outcome with every error's code, text and offending value; each
+  sent bill's ``status`` (queued, sent, failed, accepted, rejected), HELFO's ``errors`` about it and
+  its ``claim`` (held, released).
 - ``GET /settlements/{id}/message``: the signed MsgHead exactly as stored and sent.
 - ``POST /apprec`` (application/xml AppRec 1.0): the receiver's receipt, matched by OriginalMsgId.
+  ``application/pkcs7-mime`` (DER, PEM or S/MIME) takes CMS signed data holding the AppRec, or
+  enveloped data encrypted for this gateway, which is first decrypted with the gateway's own key
+  (``decryption_p12``) and may hold either. Signed, the signature, the certificate and its
+  organisation are checked (:meth:`~gateway.settlement.service.SettlementService.record_apprec`).
 """
 
 from __future__ import annotations
@@ -29,14 +39,15 @@ from gateway.audit.http import note_resource
 from gateway.auth.guard import principal_of, require_scope
 from gateway.auth.principal import Scope
 from gateway.auth.tenancy import may_see
-from gateway.errors import Issue, MalformedInput, NotFound, TransientError
-from gateway.settlement.service import BatchRefused, SettlementService
+from gateway.errors import Issue, MalformedInput, NotFound, TransientError, UnsupportedMediaType
+from gateway.settlement.service import BatchRefused, SettlementService, needs_decryption
 from gateway.settlement.view import settlement_json
 
 __all__ = ["router"]
 
 router = APIRouter()
 JSON_TYPES = ("application/json",)
+ENCRYPTED_TYPES = ("application/pkcs7-mime",)
 
 
 def _service(request: Request) -> tuple[Runtime, SettlementService]:
@@ -120,14 +131,22 @@ def get_settlement_message(settlement_id: str, request: Request) -> Response:
 @router.post("/apprec", summary="Record the receiver's AppRec 1.0 for a sent settlement",
              responses={200: {"description": "recorded (or the same outcome again)"},
                         409: {"description": "a different outcome is already recorded"},
-                        422: {"description": "unknown OriginalMsgId"}},
-             openapi_extra=raw_body(XML_TYPES, description="an AppRec 1.0 message"),
+                        422: {"description": "unknown OriginalMsgId; bad signature or signer not the sender"}},
+             openapi_extra=raw_body((*XML_TYPES, *ENCRYPTED_TYPES), description="an AppRec 1.0 message, signed "
+                                    "(CMS signed data), encrypted for this gateway (CMS enveloped data), or both"),
              # HELFO's receipts come through the integration platform, not from a tenant.
              dependencies=[require_scope(Scope.APPREC_POST)])
 async def post_apprec(request: Request) -> JSONResponse:
     runtime, service = _service(request)
-    require_media_type(request.headers.get("content-type"), XML_TYPES)
+    content_type = request.headers.get("content-type")
+    require_media_type(content_type, (*XML_TYPES, *ENCRYPTED_TYPES))
     body = await read_limited_body(request, runtime.settings.max_body_bytes)
+    cms = (content_type or "").split(";", 1)[0].strip().lower() in ENCRYPTED_TYPES
+    if cms and await run_in_threadpool(needs_decryption, body):
+        if runtime.apprec_decryptor is None:
+            raise UnsupportedMediaType("APPREC_DECRYPTION_NOT_CONFIGURED", "this gateway holds no decryption key "
+                                       "(NORDGATE_DECRYPTION_P12); send the AppRec unencrypted")
+        body = await run_in_threadpool(runtime.apprec_decryptor.decrypt, body)
     record = await run_in_threadpool(service.record_apprec, body)
     note_resource(request, "Settlement", record.id, message_id=record.msg_id, state=record.state.value)
     return JSONResponse(settlement_json(record))

@@ -29,6 +29,7 @@ from gateway.store.group_commit import GroupCommitWriter
 from gateway.store.port import Store
 
 if TYPE_CHECKING:
+    from adapters.outbound.encryption import Decryptor
     from adapters.outbound.ports import AddressRegister
 
 __all__ = ["REQUIRED_MAPS", "Runtime", "build_runtime", "software_version"]
@@ -68,6 +69,8 @@ class Runtime:
     #: The audit trail (gateway/audit): the recorder appends, the log answers queries and exports.
     audit: AuditRecorder | None = None
     audit_log: AuditLog | None = None
+    #: This gateway's own key for encrypted AppRecs (``decryption_p12``), when configured.
+    apprec_decryptor: Decryptor | None = None
 
     def close(self) -> None:
         if self.outbox is not None:
@@ -123,7 +126,13 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def _build_settlement_side(runtime: Runtime) -> None:
     """Settlement store, address register, signers, transport and the (not yet started) outbox worker."""
-    from gateway.settlement.wiring import build_register, build_signers, build_transport  # noqa: PLC0415
+    from gateway.settlement.wiring import (  # noqa: PLC0415
+        build_apprec_trust,
+        build_decryptor,
+        build_register,
+        build_signers,
+        build_transport,
+    )
 
     settings = runtime.settings
     settlement_store = open_settlement_store(settings.database)
@@ -133,17 +142,19 @@ def _build_settlement_side(runtime: Runtime) -> None:
     runtime.closables.append(client)
     signers = timed_signers(build_signers(settings), runtime.metrics)
     runtime.closables.extend(signers.values())
-    transport = build_transport(settings)
+    transport = build_transport(settings, register)
     runtime.closables.append(transport)
     worker = OutboxWorker(settlement_store, transport, poll_s=settings.outbox_poll_s, lease_s=settings.outbox_lease_s,
                           policy=RetryPolicy(settings.outbox_max_attempts, settings.outbox_backoff_base_s,
                                              settings.outbox_backoff_max_s),
                           on_delivery=runtime.metrics.delivered, audit=runtime.audit)
     runtime.outbox = worker
+    runtime.apprec_decryptor = build_decryptor(settings)
     runtime.settlements = SettlementService(
         settlement_store, register=register, signers=signers, reference_dir=settings.reference_dir,
         processing_status=settings.processing_status, max_batch_bytes=settings.max_settlement_bytes,
-        max_apprec_bytes=settings.max_body_bytes, on_queued=worker.wake, audit=runtime.audit)
+        max_apprec_bytes=settings.max_body_bytes, on_queued=worker.wake, audit=runtime.audit,
+        apprec_trust_anchors=build_apprec_trust(settings), require_signed_apprec=settings.apprec_require_signature)
 
 
 def _source_codes(mappings: MappingSet) -> list[str]:

@@ -1,9 +1,11 @@
-"""Settings → the objects the settlement side runs with: address register, signers, transport.
+"""Settings → the objects the settlement side runs with: address register, signers, transport, and
+the decryptor and trust anchors of incoming AppRecs.
 
 Called at start-up (:func:`gateway.api.runtime.build_runtime`) and by ``nordgate settle``; every
 misconfiguration is a :class:`~gateway.errors.ConfigurationError` naming the setting, never a secret.
 Signers are optional: a gateway may hold an enterprise certificate, a smart card, both or neither;
-a batch needing a kind that is not configured gets 503 ``SIGNER_NOT_CONFIGURED``.
+a batch needing a kind that is not configured gets 503 ``SIGNER_NOT_CONFIGURED`` when no signer is
+configured, 422 ``CERT_KIND_MISMATCH`` when only the other kind is.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import httpx
 from cryptography import x509
 
 from adapters.outbound.address_register import AddressRegisterClient, CachingAddressRegister
+from adapters.outbound.encryption import MEDIA_TYPE, Decryptor
 from adapters.outbound.ports import AddressRegister, CertificateKind, Signer, Transport
 from gateway.errors import ConfigurationError
 from gateway.settings import Settings
 
-__all__ = ["build_register", "build_signers", "build_transport", "in_process_register", "load_trust_anchors"]
+__all__ = ["build_apprec_trust", "build_decryptor", "build_register", "build_signers", "build_transport",
+           "in_process_register", "load_trust_anchors"]
 
 _IN_PROCESS_ENDPOINT = "http://address-register.in-process/v1/AR"
 
@@ -89,21 +93,65 @@ def build_signers(settings: Settings) -> dict[CertificateKind, Signer]:
         if not settings.card_token_label:
             raise ConfigurationError("SETTINGS_INVALID", "NORDGATE_CARD_TOKEN_LABEL is required with a PKCS#11 "
                                      "module", location="card_token_label")
+        if settings.card_holders is None:
+            # The certificate names no HPR number: without the record nobody could tell whose bills it may sign.
+            raise ConfigurationError("SETTINGS_INVALID", "NORDGATE_CARD_HOLDERS (whose card is whose) is required "
+                                     "with a smart card", location="card_holders")
+        from adapters.outbound.signing.binding import CardHolders  # noqa: PLC0415
         from adapters.outbound.signing.smartcard import SmartCardSigner  # noqa: PLC0415 - loads python-pkcs11
 
         card = SmartCardSigner(settings.card_pkcs11_module, token_label=settings.card_token_label,
                                pin_env=settings.card_pin_env, pin_file=settings.card_pin_file,
-                               key_label=settings.card_key_label, trust_anchors=anchors)
+                               key_label=settings.card_key_label, trust_anchors=anchors,
+                               card_holders=CardHolders.load(settings.card_holders))
         signers[CertificateKind.PERSONAL] = _expect(card, CertificateKind.PERSONAL, "card_pkcs11_module")
     return signers
 
 
-def build_transport(settings: Settings) -> Transport:
-    from adapters.outbound.transport import DirectoryTransport, HttpTransport  # noqa: PLC0415
+def build_transport(settings: Settings, register: AddressRegister | None = None) -> Transport:
+    """The delivery transport; with ``encrypt_delivery`` wrapped so each message leaves encrypted for
+    its receiver's encryption certificate in ``register`` (files ``.p7m``, HTTP ``application/pkcs7-mime``)."""
+    from adapters.outbound.transport import DirectoryTransport, EncryptingTransport, HttpTransport  # noqa: PLC0415
 
+    encrypt = settings.encrypt_delivery
+    if encrypt and register is None:
+        raise ConfigurationError("SETTINGS_INVALID", "NORDGATE_ENCRYPT_DELIVERY needs an address register "
+                                 "(NORDGATE_AR_ENDPOINT or NORDGATE_AR_DATA_DIR) for the receivers' encryption "
+                                 "certificates", location="encrypt_delivery")
+    inner: Transport
     if settings.transport == "http":
         if settings.transport_url is None:
             raise ConfigurationError("SETTINGS_INVALID", "NORDGATE_TRANSPORT_URL is required with the http "
                                      "transport", location="transport_url")
-        return HttpTransport(settings.transport_url, timeout_s=settings.transport_timeout_s)
-    return DirectoryTransport(settings.drop_dir)
+        inner = HttpTransport(settings.transport_url, timeout_s=settings.transport_timeout_s,
+                              content_type=MEDIA_TYPE if encrypt else "application/xml")
+    else:
+        inner = DirectoryTransport(settings.drop_dir, suffix=".p7m" if encrypt else ".xml")
+    if encrypt and register is not None:
+        return EncryptingTransport(inner, register)
+    return inner
+
+
+def build_apprec_trust(settings: Settings) -> list[x509.Certificate]:
+    """The trust anchors a signed AppRec's certificate must chain to: the signing trust anchors
+    (enterprise certificates of senders and receivers come from the same CAs). None configured
+    means a signed AppRec is trusted by nothing (``CERT_UNTRUSTED``); requiring signed AppRecs
+    without anchors would refuse every receipt, so it stops start-up instead."""
+    if settings.signing_trust_anchors is not None:
+        return load_trust_anchors(settings.signing_trust_anchors)
+    if settings.apprec_require_signature:
+        raise ConfigurationError("SIGNING_TRUST_MISSING", "NORDGATE_APPREC_REQUIRE_SIGNATURE needs trust anchors "
+                                 "(NORDGATE_SIGNING_TRUST_ANCHORS, a PEM file)", location="signing_trust_anchors")
+    return []
+
+
+def build_decryptor(settings: Settings) -> Decryptor | None:
+    """This gateway's own decryption key for encrypted AppRecs, opened now so a wrong password stops
+    start-up; None when ``decryption_p12`` is not set (encrypted AppRecs are then refused)."""
+    if settings.decryption_p12 is None:
+        if settings.decryption_password_env is not None or settings.decryption_password_file is not None:
+            raise ConfigurationError("SETTINGS_INVALID", "a decryption password is set but no NORDGATE_DECRYPTION_P12",
+                                     location="decryption_p12")
+        return None
+    return Decryptor.from_pkcs12(settings.decryption_p12, password_env=settings.decryption_password_env,
+                                 password_file=settings.decryption_password_file)

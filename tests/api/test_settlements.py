@@ -112,6 +112,33 @@ def test_rejected_apprec_keeps_its_error_codes(client: TestClient) -> None:
     assert receipt.json()["state"] == "rejected" and receipt.json()["appRec"]["errorCodes"] == ["X12", "X13"]
 
 
+def test_the_same_batch_posted_three_times_is_sent_once(client: TestClient, tmp_path: Path) -> None:
+    body = to_bytes(batch())
+    answers = [client.post("/settlements", content=body, headers=JSON) for _ in range(3)]
+    assert [a.status_code for a in answers] == [202, 422, 422], answers[1].text
+    first = answers[0].json()
+    for again in answers[1:]:
+        codes = [i["details"]["coding"][0]["code"] for i in again.json()["issue"]]
+        assert codes == ["BATCH_EMPTY", "BILL_ALREADY_CLAIMED", "BILL_ALREADY_CLAIMED", "SETTLEMENT_STORED"]
+        stored = client.get(httpx.URL(again.headers["location"]).path).json()
+        assert stored["state"] == "refused" and stored["msgId"] is None
+        assert [(b["code"], b["claimedBy"]) for b in stored["bills"]] == [("BILL_ALREADY_CLAIMED", first["id"])] * 2
+    wait_for(lambda: client.get(f"/settlements/{first['id']}").json()["state"] == "sent", what="sent")
+    time.sleep(0.3)  # several more polls of the outbox worker
+    assert [p.name for p in (tmp_path / "drop" / "79768").iterdir()] == [f"{first['msgId']}.xml"]
+
+
+def test_a_receipt_says_which_bill_failed_and_why(client: TestClient) -> None:
+    accepted = client.post("/settlements", content=to_bytes(batch([bill(1), bill(2)])), headers=JSON).json()
+    receipt = apprec(accepted["msgId"], 3, detailed=(("E17", "Ugyldig fødselsnummer", bill(2)["guid"]),))
+    assert client.post("/apprec", content=receipt, headers=XML).status_code == 200
+    state = client.get(f"/settlements/{accepted['id']}").json()
+    assert state["appRec"]["errors"] == [{"code": "E17", "text": "Ugyldig fødselsnummer", "value": bill(2)["guid"],
+                                          "system": "2.16.578.1.12.4.1.1.8221", "bills": ["/bills/1"]}]
+    assert [b["status"] for b in state["bills"]] == ["accepted", "rejected"]
+    assert state["bills"][1]["errors"][0]["text"] == "Ugyldig fødselsnummer"
+
+
 def test_unknown_apprec_is_422(client: TestClient) -> None:
     response = client.post("/apprec", content=apprec("5f0c1c2e-7a7e-4a6e-9d8e-2b8f4c1d9a10"), headers=XML)
     assert response.status_code == 422 and code_of(response) == "APPREC_UNKNOWN_MESSAGE"
@@ -141,7 +168,7 @@ def test_request_errors_are_operation_outcomes(tmp_path: Path) -> None:
         missing = client.get("/settlements/nope")
         assert missing.status_code == 404 and code_of(missing) == "SETTLEMENT_NOT_FOUND"
         personal = client.post("/settlements", content=to_bytes(batch(accounting_type="standard")), headers=JSON)
-        assert personal.status_code == 503 and code_of(personal) == "SIGNER_NOT_CONFIGURED"
+        assert personal.status_code == 422 and code_of(personal) == "CERT_KIND_MISMATCH"  # only an enterprise one
 
 
 def test_receiver_down_then_recovers(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from .strategies import json_documents, mutated_json, mutated_xml, xml_samples
 XML_MESSAGES = xml_samples("crm-scheduling") + xml_samples("elvis")
 EVENTS = json_documents("group-appointments")
 # The enterprise-signed accounting types: this app has no smart card, and a batch that needs one is
-# answered with the documented 503 SIGNER_NOT_CONFIGURED (a setting, not an input fault).
+# answered with the documented 422 CERT_KIND_MISMATCH (its enterprise certificate is the wrong kind).
 BATCHES = json_documents("settlements", "kommunalt-fellesoppgjor-*.json")
 APPRECS = [apprec(MSG_ID), apprec(MSG_ID, 2, ("X12",))]
 #: Examples per endpoint in CI.

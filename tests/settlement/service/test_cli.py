@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.settlement.service.helpers import (
     to_bytes,
 )
 
+CARD_HOLDERS = REPO / "certs-example" / "card-holders.json"
 SIGNER = ["--signer", "enterprise", "--p12", str(ENTERPRISE_P12), "--password-file", str(PASSWORD_FILE),
           "--trust", str(CA_PEM), "--ar-data", str(AR_DATA)]
 
@@ -40,10 +42,12 @@ def write(tmp_path: Path, doc: object) -> Path:
 
 def test_writes_a_verifiable_message(tmp_path: Path) -> None:
     out = tmp_path / "signed.xml"
-    code, err, _ = run("settle", str(write(tmp_path, batch())), *SIGNER, "--out", str(out), "--at", "2025-03-04T10:00")
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    code, err, _ = run("settle", str(write(tmp_path, batch())), *SIGNER, "--out", str(out))
     assert code == 0, err
     report = verify_msghead(out.read_bytes(), trust_anchors=anchors())
-    assert report.valid and report.checked_at is not None and report.checked_at.startswith("2025-03-04T10:00")
+    assert report.valid and report.checked_at is not None
+    assert before <= dt.datetime.fromisoformat(report.checked_at) <= dt.datetime.now(dt.UTC)  # GenDate: signed now
     assert "2 included, 0 refused, 0 dropped" in err
 
 
@@ -62,14 +66,16 @@ def test_a_refused_batch_exits_1_with_the_verdicts(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "what"), [
     (["--signer", "card", "--pkcs11-module", "/nonexistent.so", "--token-label", "x", "--pin-env", "NO_PIN",
-      "--trust", str(CA_PEM), "--ar-data", str(AR_DATA)], "SIGNING_SECRET_MISSING"),
+      "--card-holders", str(CARD_HOLDERS), "--trust", str(CA_PEM), "--ar-data", str(AR_DATA)],
+     "SIGNING_SECRET_MISSING"),
     (["--signer", "enterprise", "--p12", str(ENTERPRISE_P12), "--password-env", "NORDGATE_TEST_NO_SUCH_VAR",
       "--trust", str(CA_PEM), "--ar-data", str(AR_DATA)], "SIGNING_SECRET_MISSING"),
     (["--signer", "enterprise", "--p12", str(ENTERPRISE_P12), "--password-file", str(PASSWORD_FILE),
       "--trust", str(CA_PEM)], "--ar URL or --ar-data DIR"),
 ])
 def test_configuration_problems_exit_2(tmp_path: Path, args: list[str], what: str) -> None:
-    code, err, _ = run("settle", str(write(tmp_path, batch())), *args)
+    kind = "kommunalt-enkeltoppgjor-lege" if "card" in args else "kommunalt-fellesoppgjor-lege"  # what the signer fits
+    code, err, _ = run("settle", str(write(tmp_path, batch(accounting_type=kind))), *args)
     assert code == 2 and what in err
 
 

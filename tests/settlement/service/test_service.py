@@ -105,16 +105,25 @@ def test_unreadable_batches_are_not_stored(service: SettlementService) -> None:
         service.submit(b"{not json")
 
 
-def test_a_missing_signer_of_the_required_kind_is_503(service: SettlementService) -> None:
-    with pytest.raises(TransientError) as caught:
+def test_only_a_signer_of_the_other_kind_is_cert_kind_mismatch(service: SettlementService) -> None:
+    with pytest.raises(SigningRefused) as caught:
         service.submit(to_bytes(batch(accounting_type="kommunalt-enkeltoppgjor-lege")))
+    assert caught.value.code == "CERT_KIND_MISMATCH" and caught.value.http_status == 422
+
+
+def test_no_signer_at_all_is_503(tmp_path: Path) -> None:
+    store = open_settlement_store(database_url_for(tmp_path, "db.sqlite"))
+    with pytest.raises(TransientError) as caught:
+        SettlementService(store, register=register(), signers={}).submit(to_bytes(batch()))
     assert caught.value.code == "SIGNER_NOT_CONFIGURED" and caught.value.http_status == 503
+    store.close()
 
 
 def test_the_certificate_must_carry_the_accounts_organisation(service: SettlementService) -> None:
     with pytest.raises(SigningRefused) as caught:
         service.submit(to_bytes(batch(orgnr="964000018")))
-    assert caught.value.code == "CERT_ORGNR_MISMATCH"
+    assert caught.value.code == "SENDER_SIGNER_MISMATCH"
+    assert "the account: 964000018" in caught.value.message and "organisation 921000006" in caught.value.message
 
 
 def test_the_certificate_is_checked_at_the_signing_time(tmp_path: Path) -> None:
