@@ -2,7 +2,7 @@
 
 mappings/ and schemas/ sit at the top of the repository because integration engineers edit them
 there; the wheel ships them as gateway/_data/{mappings,schemas} so that `pip install .` finds them
-(see gateway/resources.py).
+(see gateway/primitives/resources.py).
 """
 
 from setuptools import find_packages, setup

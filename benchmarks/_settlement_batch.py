@@ -3,7 +3,7 @@ its MsgHead, and the XML-DSig template ``xmlsec1 --sign`` fills in.
 
 Every bill is distinct (guid, bill number, patient, time) and passes every rule, so all of them
 are included in the signed message. Patients get synthetic fødselsnumre completed with
-:func:`gateway.identifiers.fnr_check_digits`, as ``tests/settlement/factories.py`` makes them.
+:func:`gateway.primitives.identifiers.fnr_check_digits`, as ``tests/settlement/factories.py`` makes them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Final
 from adapters.outbound.ports import CommunicationParty, PartyType, PhysicalAddress
 from adapters.outbound.signing.example_certs import ORGNR_A
 from adapters.outbound.signing.xmldsig import C14N_10, DSIG_NS, ENVELOPED_SIGNATURE, RSA_SHA256, SHA256
-from gateway.identifiers import fnr_check_digits, is_valid_bank_account
+from gateway.primitives.identifiers import fnr_check_digits, is_valid_bank_account
 
 #: The municipality of ``certs-example/generated/enterprise-a`` (organizationIdentifier NTRNO-921000006):
 #: the account's organisation number must be the signing certificate's.

@@ -67,10 +67,10 @@ from gateway.bookings.ingest import BookingIngest  # noqa: E402
 from gateway.fhir.common import FhirVersion  # noqa: E402
 from gateway.formats import parse_xml_message  # noqa: E402
 from gateway.mappings import load_mappings  # noqa: E402
-from gateway.resources import mappings_dir  # noqa: E402
+from gateway.primitives.resources import mappings_dir  # noqa: E402
+from gateway.primitives.xmlsafe import parse_xml  # noqa: E402
 from gateway.store.port import Stored, Token  # noqa: E402
 from gateway.store.sqlite import SQLiteStore  # noqa: E402
-from gateway.xmlsafe import parse_xml  # noqa: E402
 
 MAPPING_GOAL = 4.0  # floor rate / mapping rate must be at most this
 HTTP_GOAL = 0.40  # gateway rate / bare rate must be at least this
@@ -156,7 +156,7 @@ def bench_mapping(count: int, rounds: int, time_cap: float) -> dict[str, Any]:
         for body in messages:
             parse_xml_message(body, source=SOURCE)
 
-    def xml_round() -> None:  # gateway.xmlsafe.parse_xml alone (the hardened lxml parse)
+    def xml_round() -> None:  # gateway.primitives.xmlsafe.parse_xml alone (the hardened lxml parse)
         for body in messages:
             parse_xml(body)
 

@@ -63,13 +63,13 @@ from adapters.outbound.msghead import MSGHEAD_XSD, build_settlement_msghead, val
 from adapters.outbound.ports import AddressRegister, CertificateKind  # noqa: E402
 from adapters.outbound.signing import EnterpriseCertificateSigner, verify_msghead  # noqa: E402
 from adapters.outbound.signing.xmldsig import document_digest  # noqa: E402
-from gateway.jsonsafe import check_schema, decode_json, validator_for  # noqa: E402
-from gateway.resources import load_json_schema  # noqa: E402
+from gateway.primitives.jsonsafe import check_schema, decode_json, validator_for  # noqa: E402
+from gateway.primitives.resources import load_json_schema  # noqa: E402
+from gateway.primitives.xmlsafe import parse_xml  # noqa: E402
 from gateway.settlement.batch import DEFAULT_MAX_BATCH_BYTES, SCHEMA_NAME, parse_batch  # noqa: E402
 from gateway.settlement.compose import compose_signed, kith_schema_dir, lookup_party  # noqa: E402
 from gateway.settlement.model import HELFO_HER_ID  # noqa: E402
 from gateway.settlement.rules import check  # noqa: E402
-from gateway.xmlsafe import parse_xml  # noqa: E402
 
 SIGN_GOAL = 2.0  # ours / xmlsec1 --sign must be at most this
 VERIFY_GOAL = 1.5  # ours / xmlsec1 --verify must be at most this

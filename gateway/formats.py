@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.inbound import crm_scheduling, elvis, no_group
-from gateway.errors import Unprocessable
-from gateway.jsonsafe import decode_json
-from gateway.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
+from gateway.primitives.errors import Unprocessable
+from gateway.primitives.jsonsafe import decode_json
+from gateway.primitives.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
 
 __all__ = ["XmlLimits", "parse_json_message", "parse_message", "parse_xml_message"]
 
@@ -40,7 +40,7 @@ def parse_message(body: bytes, *, source: str, limits: XmlLimits | None = None) 
 
 
 def parse_json_message(body: bytes, *, source: str, limits: XmlLimits | None = None) -> list[Any]:
-    """JSON messages: decoded once behind :mod:`gateway.jsonsafe`'s walls (the same byte limit as
+    """JSON messages: decoded once behind :mod:`gateway.primitives.jsonsafe`'s walls (the same byte limit as
     XML), then the adapter the document claims to be judges it."""
     limits = limits or XmlLimits()
     document = decode_json(body, max_bytes=limits.max_bytes, prefix="EVENT", what="message")

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from gateway.errors import NordgateError
+from gateway.primitives.errors import NordgateError
 
 __all__ = ["CaseResult", "Difference", "GoldenCase", "diff", "discover", "mask", "render_expected", "run_case",
            "short", "write_expected"]

@@ -24,9 +24,9 @@ from typing import Any
 
 import orjson
 
-from gateway.errors import ConfigurationError, NordgateError
 from gateway.golden import GoldenCase, run_case
 from gateway.mappings import IDENTIFIER_TABLE, ConceptMapIndex, load_concept_map, load_mappings
+from gateway.primitives.errors import ConfigurationError, NordgateError
 
 __all__ = ["KNOWN_CODES", "Finding", "MapReport", "Unmapped", "check_maps", "known_codes", "unmapped_codes"]
 

@@ -1,7 +1,7 @@
 """Code mappings as data: FHIR ConceptMap JSON files in ``mappings/`` and the identifier-system table.
 
 Loaded and checked once at start-up; a broken file stops start-up with a
-:class:`~gateway.errors.ConfigurationError` naming the file and the element (a JSON path such as
+:class:`~gateway.primitives.errors.ConfigurationError` naming the file and the element (a JSON path such as
 ``group[0].element[3].target[0].code``). Translation afterwards is a dict lookup.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 
-from gateway.errors import ConfigurationError
-from gateway.identifiers import IdentifierKind
+from gateway.primitives.errors import ConfigurationError
+from gateway.primitives.identifiers import IdentifierKind
 
 __all__ = ["IDENTIFIER_TABLE", "ConceptMapIndex", "MappingSet", "Translation", "load_concept_map", "load_mappings"]
 

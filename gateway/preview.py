@@ -15,19 +15,19 @@ from typing import Any
 
 from adapters.inbound import crm_scheduling, elvis, no_group
 from gateway.bookings.ingest import BookingIngest
-from gateway.errors import NordgateError
 from gateway.events import apply_event
 from gateway.fhir.common import FhirVersion
 from gateway.formats import XmlLimits
 from gateway.kinds import decode_stored, render_record
 from gateway.mappings import MappingSet
+from gateway.primitives.errors import NordgateError
+from gateway.primitives.xmlsafe import parse_xml
 from gateway.recordstore import Outcome
 from gateway.store.port import StoreSession
 from gateway.store.sqlite import SQLiteStore
 from gateway.trace.collector import Trace
 from gateway.trace.rules import event_name
 from gateway.trace.sources import annotate
-from gateway.xmlsafe import parse_xml
 
 __all__ = ["PREVIEW_BASE", "Message", "Preview", "detect_format", "preview"]
 

@@ -1,7 +1,7 @@
 """AppRec 1.0 (``http://www.kith.no/xmlstds/apprec/2004-11-21``) parser: HELFO's receipt for a
 BehandlerKrav, bytes in, an :class:`AppRec` out.
 
-The bytes go through :func:`gateway.xmlsafe.parse_xml` like every XML the gateway reads. What the
+The bytes go through :func:`gateway.primitives.xmlsafe.parse_xml` like every XML the gateway reads. What the
 settlement status needs is checked here, with stable codes:
 
 - not XML, hostile XML → the codes of ``parse_xml`` (:class:`MalformedInput`);
@@ -24,8 +24,8 @@ from typing import Final
 
 from lxml import etree
 
-from gateway.errors import MalformedInput, Unprocessable
-from gateway.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
+from gateway.primitives.errors import MalformedInput, Unprocessable
+from gateway.primitives.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 
 __all__ = ["APPREC_NS", "AppRec", "AppRecError", "AppRecParty", "AppRecStatus", "parse_apprec"]
 
@@ -125,7 +125,7 @@ def _party(root: etree._Element, role: str) -> AppRecParty:
 
 
 def parse_apprec(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> AppRec:
-    """Parse one AppRec 1.0 or raise a :class:`~gateway.errors.SenderError` with a stable code."""
+    """Parse one AppRec 1.0 or raise a :class:`~gateway.primitives.errors.SenderError` with a stable code."""
     root = parse_xml(data, max_bytes=max_bytes)
     if root.tag != _q("AppRec"):
         raise MalformedInput(

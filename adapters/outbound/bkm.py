@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from gateway.identifiers import IdentifierKind
+from gateway.primitives.identifiers import IdentifierKind
 from gateway.settlement.model import (
     DiagnosisSystem,
     PlannedBill,

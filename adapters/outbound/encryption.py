@@ -50,7 +50,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from adapters.outbound.cms import der_of
 from adapters.outbound.legacy_decryption import decrypt_triple_des
 from adapters.outbound.signing.credentials import read_secret
-from gateway.errors import ConfigurationError, Issue, MalformedInput, Unprocessable
+from gateway.primitives.errors import ConfigurationError, Issue, MalformedInput, Unprocessable
 
 __all__ = [
     "MEDIA_TYPE",

@@ -24,8 +24,8 @@ from lxml import etree
 
 from adapters.outbound.bkm import BKM_NS, OID_HPR_FNR_DNR, build_behandlerkrav, norwegian_time
 from adapters.outbound.ports import CommunicationParty
-from gateway.errors import ConfigurationError, Issue, Unprocessable
-from gateway.resources import load_xsd, schemas_dir
+from gateway.primitives.errors import ConfigurationError, Issue, Unprocessable
+from gateway.primitives.resources import load_xsd, schemas_dir
 from gateway.settlement.model import Practitioner, SettlementPlan
 
 __all__ = [

@@ -3,7 +3,7 @@
 - :class:`AddressRegister`: the NHN address register (AR), looked up by HER-id.
 - :class:`Signer`: turns an unsigned MsgHead into an enveloped-signed one.
 - :class:`Transport`: delivers one signed message; raises
-  :class:`~gateway.errors.ReceiverUnavailable` when the receiver should be tried again later.
+  :class:`~gateway.primitives.errors.ReceiverUnavailable` when the receiver should be tried again later.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from adapters.outbound.cms import der_of
 from adapters.outbound.signing.certificates import certificate_issues
-from gateway.errors import MalformedInput, Unprocessable
+from gateway.primitives.errors import MalformedInput, Unprocessable
 
 __all__ = ["SignedMessage", "open_signed_data"]
 

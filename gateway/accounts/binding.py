@@ -25,7 +25,7 @@ from gateway.accounts.model import AccountRecord
 from gateway.accounts.store import AccountStore
 from gateway.auth.principal import Principal
 from gateway.auth.tenancy import may_see
-from gateway.errors import Forbidden, Issue, Unprocessable
+from gateway.primitives.errors import Forbidden, Issue, Unprocessable
 from gateway.settlement.model import Account, SettlementBatch
 
 __all__ = ["batch_authoriser", "settlement_organisation"]

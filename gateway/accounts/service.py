@@ -21,8 +21,8 @@ from gateway.accounts.model import AccountChange, AccountInput, AccountRecord
 from gateway.accounts.store import AccountStore
 from gateway.auth.principal import Principal, Scope
 from gateway.auth.tenancy import may_see, require_tenant, sees_all
-from gateway.errors import Conflict, Forbidden, NotFound, Unprocessable
-from gateway.identifiers import is_valid_bank_account, is_valid_orgnr
+from gateway.primitives.errors import Conflict, Forbidden, NotFound, Unprocessable
+from gateway.primitives.identifiers import is_valid_bank_account, is_valid_orgnr
 from gateway.settlement.model import AccountingType, default_message_type
 
 __all__ = ["AccountService"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from gateway.errors import MalformedInput, UnsupportedMediaType
 from gateway.fhir.common import FhirVersion
+from gateway.primitives.errors import MalformedInput, UnsupportedMediaType
 
 __all__ = ["XML_TYPES", "fhir_version_from", "require_media_type"]
 

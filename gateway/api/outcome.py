@@ -11,8 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.errors import Issue, NordgateError, TransientError
 from gateway.fhir.canonical import code_system
+from gateway.primitives.errors import Issue, NordgateError, TransientError
 
 __all__ = ["FHIR_JSON", "install_error_handlers", "operation_outcome", "outcome_response"]
 

@@ -22,7 +22,7 @@ from gateway.accounts.model import AccountChange, AccountInput, account_json
 from gateway.accounts.service import AccountService
 from gateway.auth.guard import require_scope
 from gateway.auth.principal import Principal, Scope
-from gateway.errors import TransientError
+from gateway.primitives.errors import TransientError
 
 __all__ = ["router"]
 

@@ -28,7 +28,7 @@ from gateway.audit.query import parse_query
 from gateway.auth.guard import principal_of, require_scope
 from gateway.auth.principal import Scope
 from gateway.auth.tenancy import sees_all
-from gateway.errors import TransientError
+from gateway.primitives.errors import TransientError
 
 __all__ = ["router"]
 

@@ -15,8 +15,8 @@ from gateway.audit.http import audit_note, audited_push, note_body
 from gateway.auth.guard import principal_of
 from gateway.auth.tenancy import require_push_tenants
 from gateway.bookings.ingest import PushResult
-from gateway.errors import MalformedInput, PayloadTooLarge
 from gateway.observability.metrics import PushObservation
+from gateway.primitives.errors import MalformedInput, PayloadTooLarge
 
 __all__ = ["read_limited_body", "router"]
 

@@ -21,7 +21,6 @@ from gateway.api.openapi_docs import FhirJSONResponse, fhir_ok, raw_body
 from gateway.api.outcome import FHIR_JSON
 from gateway.api.routes_bookings import read_limited_body
 from gateway.api.runtime import Runtime
-from gateway.errors import MalformedInput, NotFound
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.conceptmap import CONCEPT_MAP_SEARCH, render_concept_map, search_concept_maps
 from gateway.fhir.render import searchset_bundle
@@ -32,7 +31,8 @@ from gateway.fhir.translate import (
     request_from_query,
     translate,
 )
-from gateway.jsonsafe import decode_json
+from gateway.primitives.errors import MalformedInput, NotFound
+from gateway.primitives.jsonsafe import decode_json
 
 __all__ = ["router"]
 

@@ -19,10 +19,10 @@ from gateway.api.search import SEARCH_PARAMETERS, parse_search
 from gateway.audit.http import audit_note
 from gateway.auth.guard import principal_of
 from gateway.auth.tenancy import may_see, record_tenant, sees_all, tenant_condition
-from gateway.errors import NotFound
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.render import searchset_bundle
 from gateway.kinds import decode_stored, render_record, render_stored
+from gateway.primitives.errors import NotFound
 from gateway.store.port import Stored
 
 __all__ = ["router"]

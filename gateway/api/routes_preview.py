@@ -26,10 +26,10 @@ from starlette.concurrency import run_in_threadpool
 from gateway.api.media import XML_TYPES, fhir_version_from, require_media_type
 from gateway.api.routes_bookings import read_limited_body
 from gateway.api.runtime import Runtime
-from gateway.errors import MalformedInput
 from gateway.fhir.common import FhirVersion
-from gateway.jsonsafe import decode_json
 from gateway.preview import Message, preview
+from gateway.primitives.errors import MalformedInput
+from gateway.primitives.jsonsafe import decode_json
 
 __all__ = ["router"]
 

@@ -39,7 +39,7 @@ from gateway.audit.http import note_resource
 from gateway.auth.guard import principal_of, require_scope
 from gateway.auth.principal import Scope
 from gateway.auth.tenancy import may_see
-from gateway.errors import Issue, MalformedInput, NotFound, TransientError, UnsupportedMediaType
+from gateway.primitives.errors import Issue, MalformedInput, NotFound, TransientError, UnsupportedMediaType
 from gateway.settlement.service import BatchRefused, SettlementService, needs_decryption
 from gateway.settlement.view import settlement_json
 

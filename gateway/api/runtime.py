@@ -14,7 +14,6 @@ from gateway.audit.recorder import AuditRecorder
 from gateway.audit.wiring import build_recorder, open_audit_log
 from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_settlement_store, open_store, require_schema
-from gateway.errors import ConfigurationError
 from gateway.fhir.common import FhirVersion
 from gateway.formats import XmlLimits
 from gateway.mappings import MappingSet, load_mappings
@@ -22,7 +21,8 @@ from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.signing import timed_signers
 from gateway.observability.wiring import Operations, build_operations
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
-from gateway.resources import mappings_dir
+from gateway.primitives.errors import ConfigurationError
+from gateway.primitives.resources import mappings_dir
 from gateway.settings import Settings
 from gateway.settlement.service import SettlementService
 from gateway.store.group_commit import GroupCommitWriter

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from gateway.errors import MalformedInput
+from gateway.primitives.errors import MalformedInput
 from gateway.store.port import Condition
 
 __all__ = ["MAX_COUNT", "SEARCH_PARAMETERS", "SearchRequest", "parse_search"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from gateway.audit.port import AuditQuery
-from gateway.errors import MalformedInput
+from gateway.primitives.errors import MalformedInput
 
 __all__ = ["MAX_COUNT", "parse_bound", "parse_query"]
 

@@ -16,7 +16,7 @@ from gateway.audit.chain import ChainReport, verify
 from gateway.audit.entry import AuditEntry, AuditRow
 from gateway.audit.port import AuditPage, AuditQuery
 from gateway.audit.sql import SELECT, append_sqlite, where_clause
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 from gateway.store.migrate import ensure_sqlite_schema
 
 __all__ = ["SQLiteAuditLog"]

@@ -18,7 +18,7 @@ from gateway.auth.api_keys import ApiKeyVerifier
 from gateway.auth.config import WILDCARD_TENANT
 from gateway.auth.jwt_tokens import JwtVerifier, TokenRefused
 from gateway.auth.principal import ALL_SCOPES, Principal
-from gateway.errors import ConfigurationError, Forbidden, Unauthenticated
+from gateway.primitives.errors import ConfigurationError, Forbidden, Unauthenticated
 from gateway.settings import Settings
 
 __all__ = ["DEV_CLIENT_ID", "Authenticator", "build_authenticator", "is_loopback"]

@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.auth.principal import Principal, Scope
-from gateway.errors import Forbidden, Unauthenticated
+from gateway.primitives.errors import Forbidden, Unauthenticated
 
 __all__ = ["principal_of", "require_scope"]
 

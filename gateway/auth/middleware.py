@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.outcome import outcome_response
 from gateway.auth.authenticate import Authenticator
-from gateway.errors import NordgateError
+from gateway.primitives.errors import NordgateError
 
 __all__ = ["PUBLIC_PATHS", "WWW_AUTHENTICATE", "AuthMiddleware"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from gateway.auth.config import WILDCARD_TENANT
 from gateway.auth.principal import Principal
-from gateway.errors import Forbidden
+from gateway.primitives.errors import Forbidden
 from gateway.store.port import Condition
 
 __all__ = [

@@ -23,9 +23,9 @@ import uuid
 
 from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord, PersonRef
 from gateway.domain.booking import Booking, BookingAction, BookingEvent
-from gateway.errors import Conflict, Unprocessable
-from gateway.identifiers import IdentifierKind
 from gateway.mappings import MappingSet
+from gateway.primitives.errors import Conflict, Unprocessable
+from gateway.primitives.identifiers import IdentifierKind
 from gateway.recordstore import Outcome, RecordWriter
 from gateway.store.port import Stored, StoreSession
 

@@ -6,8 +6,8 @@ import datetime as dt
 import functools
 
 from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord
-from gateway.identifiers import IdentifierKind
 from gateway.mappings import MappingSet
+from gateway.primitives.identifiers import IdentifierKind
 from gateway.store.port import Token
 
 __all__ = ["appointment_response_tokens", "appointment_tokens", "identifier_tokens", "instant_token"]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 import orjson
 import typer
 
-from gateway.errors import NordgateError
+from gateway.primitives.errors import NordgateError
 
 if TYPE_CHECKING:
     from gateway.audit.port import AuditLog

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from gateway.errors import NordgateError
+from gateway.primitives.errors import NordgateError
 
 __all__ = ["map_messages", "outcome_for", "register"]
 
@@ -38,7 +38,7 @@ def map_messages(files: list[Path], *, given: list[Path], source: str, fhir_vers
     from gateway.bookings.ingest import BookingIngest  # noqa: PLC0415
     from gateway.fhir.common import FhirVersion  # noqa: PLC0415
     from gateway.mappings import load_mappings  # noqa: PLC0415
-    from gateway.resources import mappings_dir as shipped  # noqa: PLC0415
+    from gateway.primitives.resources import mappings_dir as shipped  # noqa: PLC0415
     from gateway.store.sqlite import SQLiteStore  # noqa: PLC0415
 
     version = FhirVersion(fhir_version)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gateway.errors import NordgateError
+from gateway.primitives.errors import NordgateError
 
 if TYPE_CHECKING:
     from gateway.store.url import DatabaseURL

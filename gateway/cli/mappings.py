@@ -37,8 +37,8 @@ def _console() -> Console:
 
 
 def _default_dir(name: str) -> Path:
-    from gateway.errors import ConfigurationError  # noqa: PLC0415
-    from gateway.resources import data_dir  # noqa: PLC0415
+    from gateway.primitives.errors import ConfigurationError  # noqa: PLC0415
+    from gateway.primitives.resources import data_dir  # noqa: PLC0415
 
     try:
         return data_dir(name)
@@ -187,8 +187,8 @@ def register(app: typer.Typer) -> None:
         """Validate every ConceptMap and list local codes in the samples that no map covers.
 
         Exit 1 when a map is invalid; unmapped codes and warnings are reported, not fatal."""
-        from gateway.errors import ConfigurationError  # noqa: PLC0415
-        from gateway.resources import data_dir, mappings_dir  # noqa: PLC0415
+        from gateway.primitives.errors import ConfigurationError  # noqa: PLC0415
+        from gateway.primitives.resources import data_dir, mappings_dir  # noqa: PLC0415
 
         if not no_samples and samples is None:
             try:

@@ -13,7 +13,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from gateway.errors import NordgateError
+from gateway.primitives.errors import NordgateError
 
 __all__ = ["register"]
 

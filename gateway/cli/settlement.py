@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
-from gateway.errors import MalformedInput, NordgateError, PayloadTooLarge, SenderError, UnsupportedMediaType
+from gateway.primitives.errors import MalformedInput, NordgateError, PayloadTooLarge, SenderError, UnsupportedMediaType
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -92,7 +92,7 @@ def _summary(console: Console, verdicts: Sequence[BillVerdict], title: str, *, c
 def _signer(kind: str, *, p12: Path | None, password_env: str | None, password_file: Path | None,
             pkcs11_module: Path | None, token_label: str | None, key_label: str | None, pin_env: str | None,
             pin_file: Path | None, card_holders: Path | None, trust: list[Path]) -> Signer:
-    from gateway.errors import ConfigurationError  # noqa: PLC0415
+    from gateway.primitives.errors import ConfigurationError  # noqa: PLC0415
     from gateway.settlement.wiring import load_trust_anchors  # noqa: PLC0415
 
     if not trust:
@@ -120,7 +120,7 @@ def _signer(kind: str, *, p12: Path | None, password_env: str | None, password_f
 def _refuse_other_kind(signer: str, plan: SettlementPlan) -> None:
     """``CERT_KIND_MISMATCH`` before the card or file is opened: no PIN asked for a card that cannot sign."""
     from adapters.outbound.ports import CertificateKind  # noqa: PLC0415
-    from gateway.errors import SigningRefused  # noqa: PLC0415
+    from gateway.primitives.errors import SigningRefused  # noqa: PLC0415
 
     offered = CertificateKind.ENTERPRISE if signer == "enterprise" else CertificateKind.PERSONAL
     if offered is not plan.signer_kind:
@@ -142,7 +142,7 @@ def _encrypted(message: bytes, receiver_her_id: str, register: AddressRegister, 
         encryption_certificate_issue,
         read_certificate,
     )
-    from gateway.errors import ConfigurationError, Unprocessable  # noqa: PLC0415
+    from gateway.primitives.errors import ConfigurationError, Unprocessable  # noqa: PLC0415
 
     if certificate_file is not None:
         certificate, source = read_certificate(certificate_file), str(certificate_file)
@@ -209,7 +209,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console  # noqa: PLC0415
         from rich.progress import Progress  # noqa: PLC0415
 
-        from gateway.errors import ConfigurationError, Unprocessable  # noqa: PLC0415
+        from gateway.primitives.errors import ConfigurationError, Unprocessable  # noqa: PLC0415
         from gateway.settlement.batch import parse_batch  # noqa: PLC0415
         from gateway.settlement.compose import REFUSAL_CODES, compose_signed, verdicts_of_refusal  # noqa: PLC0415
         from gateway.settlement.rules import check  # noqa: PLC0415

@@ -16,7 +16,7 @@ from cryptography import x509
 from adapters.outbound.signing.binding import CardHolders
 from adapters.outbound.signing.example_certs import generate
 from adapters.outbound.signing.verify import parse_time, verify_msghead
-from gateway.errors import ConfigurationError, MalformedInput, PayloadTooLarge
+from gateway.primitives.errors import ConfigurationError, MalformedInput, PayloadTooLarge
 
 __all__ = ["register"]
 

@@ -16,7 +16,7 @@ def trace_message(file: Path, *, given: list[Path], source: str, fhir_version: s
     from gateway.fhir.common import FhirVersion  # noqa: PLC0415 - the CLI imports only what a command needs
     from gateway.mappings import load_mappings  # noqa: PLC0415
     from gateway.preview import Message, preview  # noqa: PLC0415
-    from gateway.resources import mappings_dir as shipped  # noqa: PLC0415
+    from gateway.primitives.resources import mappings_dir as shipped  # noqa: PLC0415
 
     mappings = load_mappings(mappings_dir or shipped())
     result = preview(Message(file.read_bytes(), file.name),

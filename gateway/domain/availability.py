@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from gateway.domain.booking import LocalCode
-from gateway.identifiers import Identifier
+from gateway.primitives.identifiers import Identifier
 
 __all__ = ["AvailableSlot", "AvailableTimeslots"]
 

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gateway.identifiers import Identifier
+from gateway.primitives.identifiers import Identifier
 
 __all__ = ["Booking", "BookingAction", "BookingEvent", "Cancellation", "LocalCode", "PersonName"]
 

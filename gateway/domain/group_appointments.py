@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from gateway.identifiers import Identifier
+from gateway.primitives.identifiers import Identifier
 
 __all__ = [
     "AttendanceEntry",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gateway.domain.booking import LocalCode, PersonName
-from gateway.identifiers import Identifier
+from gateway.primitives.identifiers import Identifier
 
 __all__ = [
     "NO_SHOW_VISIT_TYPE",

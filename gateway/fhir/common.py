@@ -10,8 +10,8 @@ from enum import StrEnum
 from typing import Any
 
 from gateway.bookings.records import PersonRef
-from gateway.identifiers import IdentifierKind
 from gateway.mappings import MappingSet, Translation
+from gateway.primitives.identifiers import IdentifierKind
 
 __all__ = ["FhirVersion", "Meta", "coded", "drop_empty", "identifier", "person_reference"]
 

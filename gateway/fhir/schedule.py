@@ -15,8 +15,8 @@ from typing import Any
 
 from gateway.fhir.canonical import naming_system
 from gateway.fhir.common import FhirVersion, Meta, coded, drop_empty, identifier, person_reference
-from gateway.identifiers import IdentifierKind
 from gateway.mappings import MappingSet
+from gateway.primitives.identifiers import IdentifierKind
 from gateway.schedule.records import LocalConcept, ScheduleRecord, SlotRecord
 
 __all__ = ["render_schedule", "render_slot"]

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from gateway.errors import MalformedInput, NotFound
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.conceptmap import RELATIONSHIP
 from gateway.mappings import MappingSet
+from gateway.primitives.errors import MalformedInput, NotFound
 
 __all__ = ["TRANSLATE_PARAMETERS", "TranslateRequest", "request_from_parameters", "request_from_query", "translate"]
 

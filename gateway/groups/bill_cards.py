@@ -23,8 +23,8 @@ from decimal import Decimal
 from typing import Any, Final
 
 from gateway.groups.records import BillCard, GroupParticipant, GroupSessionRecord
-from gateway.identifiers import Identifier
 from gateway.kinds import decode_stored
+from gateway.primitives.identifiers import Identifier
 from gateway.store.port import Condition, Store, Token
 
 __all__ = ["BILL_CARD_PARAMETER", "PAY_LATER", "bill_card", "bill_card_json", "bill_card_tokens", "bill_guid",

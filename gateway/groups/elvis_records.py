@@ -14,9 +14,9 @@ from gateway.bookings.records import AppointmentRecord
 from gateway.bookings.service import appointment_id
 from gateway.domain.booking import PersonName
 from gateway.domain.groups import GroupLeader
-from gateway.errors import Unprocessable
 from gateway.groups.records import EncounterRecord, GroupParticipant, GroupSessionRecord
-from gateway.identifiers import Identifier
+from gateway.primitives.errors import Unprocessable
+from gateway.primitives.identifiers import Identifier
 from gateway.records import PersonRef
 from gateway.recordstore import RecordWriter
 from gateway.store.port import Stored

@@ -46,7 +46,6 @@ from gateway.domain.groups import (
     TelephoneContactReported,
     VisitRegistered,
 )
-from gateway.errors import Conflict
 from gateway.groups.elvis_records import (
     ElvisWriter,
     find_participant,
@@ -59,6 +58,7 @@ from gateway.groups.elvis_records import (
 from gateway.groups.elvis_telephone import apply_telephone_contact
 from gateway.groups.records import EncounterRecord, GroupParticipant, GroupSessionRecord
 from gateway.mappings import MappingSet
+from gateway.primitives.errors import Conflict
 from gateway.records import PersonRef
 from gateway.recordstore import Outcome
 from gateway.store.port import StoreSession

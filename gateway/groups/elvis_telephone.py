@@ -28,7 +28,6 @@ from gateway.domain.groups import (
     TELEPHONE_VISIT_TYPE,
     TelephoneContactReported,
 )
-from gateway.errors import Conflict
 from gateway.groups.elvis_records import (
     ElvisWriter,
     appointment_id,
@@ -38,6 +37,7 @@ from gateway.groups.elvis_records import (
 )
 from gateway.groups.records import EncounterRecord
 from gateway.mappings import MappingSet
+from gateway.primitives.errors import Conflict
 from gateway.recordstore import Outcome
 from gateway.store.port import StoreSession
 

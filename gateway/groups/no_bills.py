@@ -34,9 +34,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from gateway.errors import Conflict, Issue, Unprocessable
 from gateway.groups.bill_cards import bill_guid, bill_number
 from gateway.groups.records import BillingAccount, GroupParticipant, GroupSessionRecord
+from gateway.primitives.errors import Conflict, Issue, Unprocessable
 from gateway.settlement.model import (
     AccountingType,
     DiagnosisRule,

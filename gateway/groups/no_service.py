@@ -35,11 +35,11 @@ from collections.abc import Callable
 from typing import Final
 
 from gateway.domain.group_appointments import GroupAction, GroupAppointmentEvent, Person
-from gateway.errors import Conflict, Unprocessable
 from gateway.groups.no_finish import finish_session
 from gateway.groups.records import GroupParticipant, GroupSessionRecord
-from gateway.identifiers import Identifier, IdentifierKind
 from gateway.mappings import MappingSet
+from gateway.primitives.errors import Conflict, Unprocessable
+from gateway.primitives.identifiers import Identifier, IdentifierKind
 from gateway.records import PersonRef
 from gateway.recordstore import Outcome, RecordWriter
 from gateway.store.port import Stored, StoreSession

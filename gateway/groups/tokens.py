@@ -6,8 +6,8 @@ from gateway.bookings.tokens import identifier_tokens, instant_token
 from gateway.fhir.canonical import naming_system
 from gateway.groups.bill_cards import bill_card_tokens
 from gateway.groups.records import EncounterRecord, GroupSessionRecord
-from gateway.identifiers import IdentifierKind
 from gateway.mappings import MappingSet
+from gateway.primitives.identifiers import IdentifierKind
 from gateway.records import PersonRef
 from gateway.store.port import Token
 

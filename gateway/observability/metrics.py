@@ -105,7 +105,7 @@ class GatewayMetrics:
     @contextmanager
     def push(self) -> Iterator[PushObservation]:
         """Count one push: its format (set ``observation.body`` once read) and how it ended."""
-        from gateway.errors import NordgateError  # noqa: PLC0415 - keeps this module free of the domain
+        from gateway.primitives.errors import NordgateError  # noqa: PLC0415 - keeps this module free of the domain
 
         observation = PushObservation()
         try:

@@ -4,10 +4,10 @@ Each round it claims due rows with a lease (``leased_until``), so a row claimed 
 then died is claimed again once the lease runs out, and delivers them one by one:
 
 - delivered → ``sent`` (outbox row and settlement);
-- :class:`~gateway.errors.TransientError` (receiver down) or an unexpected error → tried again
+- :class:`~gateway.primitives.errors.TransientError` (receiver down) or an unexpected error → tried again
   after an exponential backoff with jitter; ``attempts``, ``next_attempt_at`` and ``last_error`` are
   visible in ``GET /settlements/{id}``; after ``max_attempts`` attempts → ``failed``;
-- any other :class:`~gateway.errors.NordgateError` (the receiver refuses the message for good) →
+- any other :class:`~gateway.primitives.errors.NordgateError` (the receiver refuses the message for good) →
   ``failed`` at once.
 
 A claim counts as an attempt, so a message that crashes the process every time still ends.
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from adapters.outbound.ports import Transport
 from gateway.audit.events import record_delivery
 from gateway.audit.recorder import AuditRecorder
-from gateway.errors import NordgateError, TransientError
 from gateway.observability.request_id import bound_request_id
+from gateway.primitives.errors import NordgateError, TransientError
 from gateway.settlement.records import OutboxItem, SettlementStore
 from gateway.store.sqlite import utc_now_instant
 

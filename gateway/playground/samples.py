@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
-from gateway.errors import ConfigurationError, NotFound
 from gateway.golden import GoldenCase, diff, discover, mask
 from gateway.preview import detect_format
-from gateway.resources import data_dir
+from gateway.primitives.errors import ConfigurationError, NotFound
+from gateway.primitives.resources import data_dir
 
 __all__ = ["Sample", "compare", "find_sample", "sample_details", "samples", "samples_folder"]
 

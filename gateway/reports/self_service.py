@@ -28,8 +28,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway.bookings.records import AppointmentRecord
-from gateway.errors import MalformedInput
 from gateway.kinds import decode_stored
+from gateway.primitives.errors import MalformedInput
 from gateway.reports.periods import Period, PeriodKind, periods
 from gateway.schedule.records import SlotRecord
 from gateway.store.port import Condition, Store, Stored

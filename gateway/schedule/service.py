@@ -27,8 +27,8 @@ import uuid
 
 from gateway.domain.availability import AvailableSlot, AvailableTimeslots
 from gateway.domain.booking import LocalCode
-from gateway.identifiers import IdentifierKind
 from gateway.mappings import MappingSet
+from gateway.primitives.identifiers import IdentifierKind
 from gateway.recordstore import Outcome, RecordWriter
 from gateway.schedule.records import LocalConcept, PersonRef, ScheduleRecord, SlotRecord
 from gateway.schedule.slot_days import load_day, save_day

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from gateway.bookings.tokens import identifier_tokens, instant_token
-from gateway.identifiers import IdentifierKind
 from gateway.mappings import MappingSet
+from gateway.primitives.identifiers import IdentifierKind
 from gateway.schedule.records import ScheduleRecord, SlotRecord
 from gateway.store.port import Token
 

@@ -33,10 +33,17 @@ from typing import Any, Final
 
 from jsonschema import ValidationError
 
-from gateway.errors import Issue, Unprocessable
-from gateway.identifiers import classify_norwegian_person, is_valid_bank_account, is_valid_orgnr
-from gateway.jsonsafe import SHAPE_VALIDATORS, SchemaValidator, check_schema, decode_json, pointer, validator_for
-from gateway.resources import load_json_schema
+from gateway.primitives.errors import Issue, Unprocessable
+from gateway.primitives.identifiers import classify_norwegian_person, is_valid_bank_account, is_valid_orgnr
+from gateway.primitives.jsonsafe import (
+    SHAPE_VALIDATORS,
+    SchemaValidator,
+    check_schema,
+    decode_json,
+    pointer,
+    validator_for,
+)
+from gateway.primitives.resources import load_json_schema
 from gateway.settlement.model import (
     HELFO_HER_ID,
     Account,
@@ -91,7 +98,7 @@ def _validators() -> _Validators:
 
 
 def parse_batch(data: bytes, *, max_bytes: int = DEFAULT_MAX_BATCH_BYTES) -> SettlementBatch:
-    """Decode, validate and check one batch; raise a :class:`~gateway.errors.SenderError` if it
+    """Decode, validate and check one batch; raise a :class:`~gateway.primitives.errors.SenderError` if it
     cannot be settled at all. A bill that breaks the schema or a check comes back with defects."""
     document = decode_json(data, max_bytes=max_bytes, prefix="BATCH", what="batch")
     validators = _validators()

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from gateway.errors import Issue
+from gateway.primitives.errors import Issue
 from gateway.settlement.model import BillVerdict, SettlementPlan, Verdict
 from gateway.settlement.records import BillClaim, ClaimKind, HeldClaim
 from gateway.settlement.rules import totals_of

@@ -14,7 +14,7 @@ Steps, each with its own stable error code:
    and the one the address register gives for the sender HER-id; a personal card's holder (the
    card holder record) must be the signing practitioner and the practitioner of every bill;
 4. the certificate checked for kind, trust chain and validity → 422 ``CERT_*``
-   (:class:`~gateway.errors.SigningRefused`), at the signing time ``at`` and at the wall clock's now:
+   (:class:`~gateway.primitives.errors.SigningRefused`), at the signing time ``at`` and at the wall clock's now:
    ``at`` is GenDate, and a fixed ``at`` (tests, benchmarks) must not let a certificate sign that may
    not sign now — the service passes its clock's now, which is the same instant;
 5. MsgHead built with ``GenDate`` = the signing time and a fresh MsgId, validated against the BKM
@@ -38,7 +38,7 @@ from adapters.outbound.msghead import MSGHEAD_XSD, build_settlement_msghead, val
 from adapters.outbound.ports import AddressRegister, CertificateKind, CommunicationParty, Signer
 from adapters.outbound.signing.binding import holder_issue, organisation_issue
 from adapters.outbound.signing.certificates import organisation_number, personal_serial_number
-from gateway.errors import NotFound, SigningRefused, TransientError, Unprocessable
+from gateway.primitives.errors import NotFound, SigningRefused, TransientError, Unprocessable
 from gateway.settlement.model import BillVerdict, SettlementBatch, SettlementPlan, Verdict
 from gateway.settlement.rules import check
 

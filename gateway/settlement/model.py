@@ -13,8 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from adapters.outbound.ports import CertificateKind
-from gateway.errors import Issue
-from gateway.identifiers import IdentifierKind
+from gateway.primitives.errors import Issue
+from gateway.primitives.identifiers import IdentifierKind
 from gateway.settlement.practice import (
     DiagnosisRule,
     DiagnosisSystem,

@@ -39,7 +39,7 @@ from decimal import Decimal
 from typing import Final
 
 from adapters.outbound.ports import CertificateKind
-from gateway.errors import Issue, Unprocessable
+from gateway.primitives.errors import Issue, Unprocessable
 from gateway.settlement.model import (
     AccountingType,
     Bill,

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 from gateway.settlement.records import (
     AppRecOutcome,
     DeliveryState,

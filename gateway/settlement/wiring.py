@@ -2,7 +2,7 @@
 the decryptor and trust anchors of incoming AppRecs.
 
 Called at start-up (:func:`gateway.api.runtime.build_runtime`) and by ``nordgate settle``; every
-misconfiguration is a :class:`~gateway.errors.ConfigurationError` naming the setting, never a secret.
+misconfiguration is a :class:`~gateway.primitives.errors.ConfigurationError` naming the setting, never a secret.
 Signers are optional: a gateway may hold an enterprise certificate, a smart card, both or neither;
 a batch needing a kind that is not configured gets 503 ``SIGNER_NOT_CONFIGURED`` when no signer is
 configured, 422 ``CERT_KIND_MISMATCH`` when only the other kind is.
@@ -18,7 +18,7 @@ from cryptography import x509
 from adapters.outbound.address_register import AddressRegisterClient, CachingAddressRegister
 from adapters.outbound.encryption import MEDIA_TYPE, Decryptor
 from adapters.outbound.ports import AddressRegister, CertificateKind, Signer, Transport
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 from gateway.settings import Settings
 
 __all__ = ["build_apprec_trust", "build_decryptor", "build_register", "build_signers", "build_transport",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gateway.errors import ConfigurationError, TransientError
+from gateway.primitives.errors import ConfigurationError, TransientError
 from gateway.store.url import DatabaseURL
 
 if TYPE_CHECKING:

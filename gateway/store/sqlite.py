@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from gateway.audit.entry import AuditEntry
 from gateway.audit.sql import append_sqlite
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 from gateway.store.migrate import ensure_sqlite_schema
 from gateway.store.port import Condition, SearchPage, Stored, Token
 

@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 from gateway.settings import Settings, load_settings
 from gateway.settlement.wiring import build_transport
 from tests.auth_helpers import DEFAULT_CLIENT

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 from tests.api.test_settlement_encryption import CMS, JSON, OWN_PEM, code_of, encrypted_settings
 from tests.auth_helpers import DEFAULT_CLIENT
 from tests.outbound.cms_signing import Identity, encrypt, enterprise, example, example_ca, sign

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from gateway.auth.api_keys import ApiKeyVerifier, hash_key, new_api_key
 from gateway.auth.config import ApiKeyClient
 from gateway.cli import build_app
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 from gateway.settings import load_settings
 from tests.auth.conftest import READER_A, UNIT_A, AppFactory, code_of
 

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 from tests.auth.conftest import AppFactory, code_of
 from tests.auth.tokens import AUDIENCE, HELSEID, MASKINPORTEN, keys, sign
 

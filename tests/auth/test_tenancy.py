@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from gateway.auth.tenancy import TENANT_TOKENS, record_tenant
 from gateway.kinds import kinds
 from gateway.mappings import load_mappings
-from gateway.resources import mappings_dir
+from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.available import available_response, free_slot
 from tests.adapters.inbound.crm_scheduling.messages import UNIT, make_booking, timeslot
 from tests.adapters.inbound.elvis.messages import patient, session_booking

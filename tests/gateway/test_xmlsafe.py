@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from gateway.errors import MalformedInput, PayloadTooLarge
-from gateway.xmlsafe import parse_xml
+from gateway.primitives.errors import MalformedInput, PayloadTooLarge
+from gateway.primitives.xmlsafe import parse_xml
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">

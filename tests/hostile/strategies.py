@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 from lxml import etree
 
-from gateway.errors import NordgateError
+from gateway.primitives.errors import NordgateError
 
 __all__ = [
     "SAMPLES", "json_documents", "json_values", "mutated_bytes", "mutated_json", "mutated_xml", "refused_or_ok",

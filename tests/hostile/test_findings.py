@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 
 from adapters.outbound.apprec import parse_apprec
 from adapters.outbound.signing.verify import verify_msghead
-from gateway.errors import MalformedInput, Unprocessable
 from gateway.formats import parse_message
-from gateway.jsonsafe import decode_json
-from gateway.xmlsafe import parse_xml
+from gateway.primitives.errors import MalformedInput, Unprocessable
+from gateway.primitives.jsonsafe import decode_json
+from gateway.primitives.xmlsafe import parse_xml
 from tests.settlement.service.helpers import anchors, apprec, batch, bill, to_bytes
 
 from .generators import MSG_ID, signed_message
@@ -178,7 +178,7 @@ def test_utf32_doctype_is_refused_by_the_byte_wall_before_libxml2_parses_it(monk
     def never(*_: object, **__: object) -> None:
         raise AssertionError("libxml2 was given a document with a DOCTYPE")
 
-    monkeypatch.setattr("gateway.xmlsafe.etree.fromstring", never)
+    monkeypatch.setattr("gateway.primitives.xmlsafe.etree.fromstring", never)
     for codec in ("utf-32", "utf-32-le", "utf-32-be", "utf-16-be"):
         data = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>'.encode(codec)
         with pytest.raises(MalformedInput) as caught:

@@ -1,5 +1,5 @@
 """Property-based fuzzing of every inbound parser and of the settlement input: whatever the bytes,
-the answer is a result or a :class:`~gateway.errors.NordgateError` with a 4xx status and a code,
+the answer is a result or a :class:`~gateway.primitives.errors.NordgateError` with a 4xx status and a code,
 never another exception, never a 5xx.
 
 Deterministic and bounded for CI (``derandomize=True``, fixed example counts, a few seconds per

@@ -6,8 +6,8 @@ import pytest
 from lxml import etree
 
 from adapters.outbound.apprec import AppRecStatus, parse_apprec
-from gateway.errors import MalformedInput, Unprocessable
-from gateway.resources import load_xsd
+from gateway.primitives.errors import MalformedInput, Unprocessable
+from gateway.primitives.resources import load_xsd
 from tests.settlement.factories import NO_REFERENCE, REFERENCE
 
 REAL_SAMPLE = REFERENCE / "samples" / "AppRec_v1_2004-11-21_helsenorge-messaging-test.xml"

@@ -12,10 +12,10 @@ import pytest
 from lxml import etree
 
 from adapters.outbound.bkm import BKM_NS, build_behandlerkrav, norwegian_time
-from gateway.resources import load_xsd, schemas_dir
+from gateway.primitives.resources import load_xsd, schemas_dir
+from gateway.primitives.xmlsafe import parse_xml
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.rules import check
-from gateway.xmlsafe import parse_xml
 from tests.settlement.factories import (
     NO_REFERENCE,
     OTHER,

@@ -24,7 +24,7 @@ from adapters.outbound.encryption import (
     encryption_certificate_issue,
     read_certificate,
 )
-from gateway.errors import ConfigurationError, MalformedInput, Unprocessable
+from gateway.primitives.errors import ConfigurationError, MalformedInput, Unprocessable
 
 NOW = dt.datetime(2025, 3, 4, 10, 0, tzinfo=dt.UTC)
 PAST = (dt.datetime(2020, 1, 1, tzinfo=dt.UTC), dt.datetime(2023, 1, 1, tzinfo=dt.UTC))

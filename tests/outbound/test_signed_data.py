@@ -14,7 +14,7 @@ from cryptography import x509
 
 from adapters.outbound.cms import content_type_of, looks_like_cms
 from adapters.outbound.signed_data import open_signed_data
-from gateway.errors import MalformedInput, NordgateError, Unprocessable
+from gateway.primitives.errors import MalformedInput, NordgateError, Unprocessable
 from tests.outbound.cms_signing import (
     AT,
     CA_PEM,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.outbound.ports import CommunicationParty, PartyType, PhysicalAddress
-from gateway.identifiers import fnr_check_digits
+from gateway.primitives.identifiers import fnr_check_digits
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.model import SettlementBatch
 

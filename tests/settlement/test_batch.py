@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from gateway.errors import MalformedInput, PayloadTooLarge, Unprocessable
-from gateway.identifiers import IdentifierKind
+from gateway.primitives.errors import MalformedInput, PayloadTooLarge, Unprocessable
+from gateway.primitives.identifiers import IdentifierKind
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.model import AccountingType, DiagnosisSystem, ExemptionCode, PracticeType, Verdict
 from gateway.settlement.rules import check

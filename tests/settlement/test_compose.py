@@ -18,7 +18,7 @@ from adapters.outbound.address_register import AddressRegisterClient
 from adapters.outbound.ports import CertificateKind, Signer
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
 from adapters.outbound.signing.verify import verify_msghead
-from gateway.errors import SigningRefused, TransientError
+from gateway.primitives.errors import SigningRefused, TransientError
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.compose import compose_signed
 from gateway.settlement.model import SettlementPlan

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from adapters.outbound.ports import CertificateKind
-from gateway.errors import Unprocessable
+from gateway.primitives.errors import Unprocessable
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.model import AccountingType, Verdict
 from gateway.settlement.rules import check, refund_of, required_signer_kind

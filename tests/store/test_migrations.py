@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from gateway.api.runtime import build_runtime
 from gateway.cli import build_app
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 from gateway.settings import load_settings
 from gateway.store import migrate
 from gateway.store.sqlite import SQLiteStore

@@ -22,7 +22,7 @@ from pathlib import Path
 from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_store
 from gateway.mappings import load_mappings
-from gateway.resources import mappings_dir
+from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot
 
 url, folder, name = sys.argv[1], Path(sys.argv[2]), sys.argv[3]

@@ -10,8 +10,8 @@ from lxml import etree
 
 from adapters.inbound.crm_scheduling.messages import MESSAGE_READERS
 from gateway.domain.booking import BookingEvent
-from gateway.errors import MalformedInput, Unprocessable
-from gateway.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
+from gateway.primitives.errors import MalformedInput, Unprocessable
+from gateway.primitives.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
 
 __all__ = ["FORMAT", "NAMESPACE_PREFIX", "is_crm_scheduling", "message_root", "parse", "parse_element"]
 

@@ -13,7 +13,7 @@ from lxml import etree
 from adapters.inbound.crm_scheduling.elements import children
 from adapters.inbound.crm_scheduling.timeslot import read_timeslot
 from gateway.domain.availability import AvailableSlot, AvailableTimeslots
-from gateway.errors import Unprocessable
+from gateway.primitives.errors import Unprocessable
 
 __all__ = ["available_timeslots_response"]
 

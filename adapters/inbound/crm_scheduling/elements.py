@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from gateway.errors import Unprocessable
+from gateway.primitives.errors import Unprocessable
 
 __all__ = ["Children", "Parent", "boolean", "child", "children", "required_text", "text"]
 

@@ -15,7 +15,7 @@ from adapters.inbound.crm_scheduling.availability import available_timeslots_res
 from adapters.inbound.crm_scheduling.elements import Children, children, required_text, text
 from adapters.inbound.crm_scheduling.timeslot import hsa_id, read_person_name, read_timeslot, single_child
 from gateway.domain.booking import Booking, BookingAction, BookingEvent, Cancellation
-from gateway.errors import Unprocessable
+from gateway.primitives.errors import Unprocessable
 
 __all__ = ["MESSAGE_READERS"]
 

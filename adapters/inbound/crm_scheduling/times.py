@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from gateway.errors import Unprocessable
+from gateway.primitives.errors import Unprocessable
 
 __all__ = ["STOCKHOLM", "is_ambiguous", "parse_ts"]
 

@@ -9,8 +9,8 @@ from lxml import etree
 from adapters.inbound.crm_scheduling.elements import Children, Parent, boolean, child, required_text, text
 from adapters.inbound.crm_scheduling.times import parse_ts
 from gateway.domain.booking import Booking, LocalCode, PersonName
-from gateway.errors import Unprocessable
-from gateway.identifiers import Identifier, IdentifierKind, classify_swedish_person
+from gateway.primitives.errors import Unprocessable
+from gateway.primitives.identifiers import Identifier, IdentifierKind, classify_swedish_person
 
 __all__ = ["hsa_id", "read_person_name", "read_timeslot", "single_child"]
 

@@ -21,8 +21,8 @@ from adapters.inbound.crm_scheduling import message_root
 from adapters.inbound.elvis.sessions import attendance_report, cancellation, group_session_booking
 from adapters.inbound.elvis.visits import telephone_contact, visit_registration
 from gateway.domain.groups import GroupEvent
-from gateway.errors import Unprocessable
-from gateway.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
+from gateway.primitives.errors import Unprocessable
+from gateway.primitives.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
 
 __all__ = ["FORMAT", "MESSAGE_READERS", "NAMESPACE", "is_elvis", "parse", "parse_element"]
 

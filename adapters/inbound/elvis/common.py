@@ -15,8 +15,8 @@ from adapters.inbound.crm_scheduling.elements import children, required_text, te
 from adapters.inbound.crm_scheduling.times import parse_ts
 from adapters.inbound.crm_scheduling.timeslot import hsa_id
 from gateway.domain.groups import GroupLeader
-from gateway.errors import Unprocessable
-from gateway.identifiers import Identifier, classify_swedish_person
+from gateway.primitives.errors import Unprocessable
+from gateway.primitives.identifiers import Identifier, classify_swedish_person
 
 __all__ = ["leaders", "patient", "positive_int", "required_times", "unique", "unit"]
 

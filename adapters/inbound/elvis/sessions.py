@@ -29,7 +29,7 @@ from gateway.domain.groups import (
     ParticipantCancelled,
     PatientAttendance,
 )
-from gateway.errors import Unprocessable
+from gateway.primitives.errors import Unprocessable
 
 __all__ = ["attendance_report", "cancellation", "group_session_booking"]
 

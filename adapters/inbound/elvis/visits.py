@@ -30,8 +30,8 @@ from gateway.domain.groups import (
     TelephoneContactReported,
     VisitRegistered,
 )
-from gateway.errors import Unprocessable
-from gateway.identifiers import Identifier
+from gateway.primitives.errors import Unprocessable
+from gateway.primitives.identifiers import Identifier
 
 __all__ = ["CALL_KINDS", "ERRAND_RULES", "telephone_contact", "visit_registration"]
 

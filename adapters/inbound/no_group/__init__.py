@@ -3,7 +3,7 @@ message from the clinic system.
 
 Pure: bytes (or an already decoded document) in, one canonical
 :class:`~gateway.domain.group_appointments.GroupAppointmentEvent` out; no I/O, no clock. Three
-walls, as for settlement batches: hardened decoding (:mod:`gateway.jsonsafe`, codes ``EVENT_JSON_*``),
+walls, as for settlement batches: hardened decoding (:mod:`gateway.primitives.jsonsafe`, codes ``EVENT_JSON_*``),
 ``schemas/group-appointment-event.schema.json`` (``EVENT_SHAPE_INVALID`` 400 /
 ``EVENT_VALUE_INVALID`` 422, located by JSON pointer), then the checks of :mod:`.reader`.
 """
@@ -15,8 +15,8 @@ from typing import Any, Final
 
 from adapters.inbound.no_group.reader import read_event
 from gateway.domain.group_appointments import GroupAppointmentEvent
-from gateway.jsonsafe import SchemaValidator, check_schema, decode_json, validator_for
-from gateway.resources import load_json_schema
+from gateway.primitives.jsonsafe import SchemaValidator, check_schema, decode_json, validator_for
+from gateway.primitives.resources import load_json_schema
 
 __all__ = ["DEFAULT_MAX_BYTES", "FORMAT", "SCHEMA_NAME", "is_group_event", "parse", "parse_document"]
 

@@ -22,8 +22,8 @@ from gateway.domain.group_appointments import (
     SessionDetails,
     Tariff,
 )
-from gateway.errors import Unprocessable
-from gateway.identifiers import (
+from gateway.primitives.errors import Unprocessable
+from gateway.primitives.identifiers import (
     Identifier,
     IdentifierKind,
     classify_norwegian_person,

@@ -2,10 +2,10 @@
 
 - Positive answers (party details, certificates) live ``ttl_s`` (default one hour): AR data
   changes rarely and every settlement batch asks for the same few receivers.
-- "No such HER-id" (:class:`~gateway.errors.NotFound` ``AR_NO_SUCH_HER_ID``) lives
+- "No such HER-id" (:class:`~gateway.primitives.errors.NotFound` ``AR_NO_SUCH_HER_ID``) lives
   ``negative_ttl_s`` (default 60 s): a batch with ten thousand bills naming one wrong HER-id then
   costs one register call, and a HER-id registered a minute ago still becomes visible soon.
-- :class:`~gateway.errors.RegisterUnavailable` and every other error is never cached: the next
+- :class:`~gateway.primitives.errors.RegisterUnavailable` and every other error is never cached: the next
   call must get the chance to find the register healthy again.
 
 A hit is one monotonic clock read plus one dict lookup under a lock. Misses call the inner
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Final, TypeVar, cast
 
 from adapters.outbound.ports import AddressRegister, CommunicationParty
-from gateway.errors import ConfigurationError, NotFound
+from gateway.primitives.errors import ConfigurationError, NotFound
 
 __all__ = ["CacheStats", "CachingAddressRegister"]
 

@@ -3,9 +3,9 @@
 What it does better than the reference client (DESIGN.md §3.4):
 - transient trouble (connect errors, timeouts, HTTP 429/5xx, SOAP *server* faults) is retried a
   bounded number of times with exponential backoff and jitter, inside an overall deadline;
-- nothing is swallowed into ``None``: an unknown HER-id is :class:`~gateway.errors.NotFound`
+- nothing is swallowed into ``None``: an unknown HER-id is :class:`~gateway.primitives.errors.NotFound`
   ``AR_NO_SUCH_HER_ID`` (never retried), everything else that stops a lookup is
-  :class:`~gateway.errors.RegisterUnavailable` with a code of its own;
+  :class:`~gateway.primitives.errors.RegisterUnavailable` with a code of its own;
 - certificates are always parsed, so garbage in the register is refused here, not at signing time.
 
 Response problems are reported as ``RegisterUnavailable`` rather than ``MalformedInput``: the
@@ -39,7 +39,7 @@ from lxml import etree
 from adapters.outbound.address_register import soap
 from adapters.outbound.address_register.soap import Operation, SoapFault
 from adapters.outbound.ports import CommunicationParty
-from gateway.errors import ConfigurationError, MalformedInput, NotFound, PayloadTooLarge, RegisterUnavailable
+from gateway.primitives.errors import ConfigurationError, MalformedInput, NotFound, PayloadTooLarge, RegisterUnavailable
 
 __all__ = ["DEFAULT_RETRY", "AddressRegisterClient", "RetryPolicy"]
 

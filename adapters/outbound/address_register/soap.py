@@ -15,7 +15,7 @@ Helsenorge.Messaging) and recorded answers of the test service:
 
 Assumptions, because the real service is reached over a WS-* binding we do not reproduce: requests
 are plain SOAP 1.1 (``text/xml``); answers are read in SOAP 1.1 *or* 1.2, since the recorded answers
-are 1.2. Every XML read here, requests included, goes through :func:`gateway.xmlsafe.parse_xml`.
+are 1.2. Every XML read here, requests included, goes through :func:`gateway.primitives.xmlsafe.parse_xml`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Final
 from lxml import etree
 
 from adapters.outbound.ports import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
-from gateway.errors import MalformedInput
-from gateway.xmlsafe import local_name, parse_xml
+from gateway.primitives.errors import MalformedInput
+from gateway.primitives.xmlsafe import local_name, parse_xml
 
 __all__ = [
     "NO_SUCH_HER_ID_ERROR_CODE",
@@ -145,7 +145,7 @@ def parse_response(body: bytes, operation: Operation) -> etree._Element | SoapFa
     """The ``<Operation>Response`` element, or the fault the register sent instead.
 
     Unreadable, hostile or wrongly shaped bodies raise MalformedInput (codes from
-    :mod:`gateway.xmlsafe`, ``AR_NOT_SOAP`` or ``AR_RESPONSE_SHAPE``); the client wraps them.
+    :mod:`gateway.primitives.xmlsafe`, ``AR_NOT_SOAP`` or ``AR_RESPONSE_SHAPE``); the client wraps them.
     """
     root = parse_xml(body, max_bytes=_MAX_RESPONSE_BYTES)
     first = _body_child(root)

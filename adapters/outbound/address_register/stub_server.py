@@ -35,7 +35,7 @@ from starlette.routing import Route
 from adapters.outbound.address_register import soap
 from adapters.outbound.address_register.soap import NO_SUCH_HER_ID_ERROR_CODE, Operation
 from adapters.outbound.ports import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
-from gateway.errors import ConfigurationError, MalformedInput, PayloadTooLarge
+from gateway.primitives.errors import ConfigurationError, MalformedInput, PayloadTooLarge
 
 __all__ = ["MODES", "PartyRecord", "StubControl", "StubRegister", "StubReply", "create_stub_app", "load_parties"]
 

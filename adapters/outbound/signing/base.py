@@ -18,7 +18,7 @@ from adapters.outbound.ports import CertificateKind
 from adapters.outbound.signing.binding import CardHolders
 from adapters.outbound.signing.certificates import check_certificate, classify, personal_serial_number
 from adapters.outbound.signing.xmldsig import sign_enveloped
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 
 __all__ = ["CertificateSigner"]
 

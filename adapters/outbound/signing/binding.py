@@ -32,7 +32,7 @@ from typing import Final
 from cryptography import x509
 
 from adapters.outbound.signing.certificates import personal_serial_number
-from gateway.errors import ConfigurationError, Issue
+from gateway.primitives.errors import ConfigurationError, Issue
 
 __all__ = ["SENDER_SIGNER_MISMATCH", "CardHolders", "holder_issue", "organisation_issue"]
 

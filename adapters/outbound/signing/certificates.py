@@ -10,7 +10,7 @@ The Norwegian SEID profiles tell the two kinds apart by subject and policy:
 Both marks are read; a certificate whose marks disagree has no kind and may sign nothing.
 
 :func:`certificate_issues` lists every reason a certificate may not sign, each with a stable code;
-:func:`check_certificate` raises the first as :class:`~gateway.errors.SigningRefused` and carries the
+:func:`check_certificate` raises the first as :class:`~gateway.primitives.errors.SigningRefused` and carries the
 rest in ``issues``. The same list feeds the verifier, so signing and verification never disagree on
 what a good certificate is.
 """
@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from adapters.outbound.ports import CertificateKind
-from gateway.errors import Issue, SigningRefused
+from gateway.primitives.errors import Issue, SigningRefused
 
 __all__ = [
     "ENTERPRISE_POLICY_OID",

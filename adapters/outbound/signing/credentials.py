@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 
 __all__ = ["read_secret"]
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from adapters.outbound.signing.base import CertificateSigner
 from adapters.outbound.signing.credentials import read_secret
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 
 __all__ = ["EnterpriseCertificateSigner"]
 

@@ -23,7 +23,7 @@ from pkcs11.types import SignMixin
 from adapters.outbound.signing.base import CertificateSigner
 from adapters.outbound.signing.binding import CardHolders
 from adapters.outbound.signing.credentials import read_secret
-from gateway.errors import ConfigurationError, SigningRefused
+from gateway.primitives.errors import ConfigurationError, SigningRefused
 
 __all__ = ["SmartCardSigner"]
 

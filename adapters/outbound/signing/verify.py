@@ -53,8 +53,8 @@ from adapters.outbound.signing.xmldsig import (
     canonicalize,
     detach_keeping_tail,
 )
-from gateway.errors import Issue
-from gateway.xmlsafe import parse_xml
+from gateway.primitives.errors import Issue
+from gateway.primitives.xmlsafe import parse_xml
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -338,8 +338,8 @@ def verify_msghead(
     ``MsgInfo/GenDate`` (Norwegian local time when it has no offset). ``card_holders`` (the clinic's
     record of whose card is whose) binds a personal signature to the sender's practitioner; without
     it a personal card's holder is not compared, since its certificate names no HPR number. Raises
-    :class:`~gateway.errors.MalformedInput` / :class:`~gateway.errors.PayloadTooLarge` from
-    :func:`~gateway.xmlsafe.parse_xml` for input that is not safe, well-formed XML.
+    :class:`~gateway.primitives.errors.MalformedInput` / :class:`~gateway.primitives.errors.PayloadTooLarge` from
+    :func:`~gateway.primitives.xmlsafe.parse_xml` for input that is not safe, well-formed XML.
     """
     root = parse_xml(data, max_bytes=max_bytes)
     report = VerificationReport(valid=False, checked_at=None)

@@ -20,7 +20,7 @@ from typing import Final
 
 from lxml import etree
 
-from gateway.errors import SigningRefused
+from gateway.primitives.errors import SigningRefused
 
 __all__ = [
     "C14N_10",

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-from gateway.errors import ReceiverUnavailable, Unprocessable
+from gateway.primitives.errors import ReceiverUnavailable, Unprocessable
 
 __all__ = ["DirectoryTransport"]
 

@@ -28,7 +28,7 @@ from cryptography import x509
 
 from adapters.outbound.encryption import encrypt_for, encryption_certificate_issue
 from adapters.outbound.ports import AddressRegister, Transport
-from gateway.errors import NotFound, ReceiverUnavailable, RegisterUnavailable
+from gateway.primitives.errors import NotFound, ReceiverUnavailable, RegisterUnavailable
 
 __all__ = ["EncryptingTransport"]
 

@@ -6,9 +6,9 @@ keyed on the message id makes a repeated delivery harmless. Answers:
 - 2xx: delivered;
 - 409: the receiver already has this message id: delivered (an earlier attempt got through but its
   answer was lost, e.g. the gateway crashed before recording it);
-- 5xx, 408, 429, connection errors and timeouts: :class:`~gateway.errors.ReceiverUnavailable`, the
+- 5xx, 408, 429, connection errors and timeouts: :class:`~gateway.primitives.errors.ReceiverUnavailable`, the
   outbox tries again later;
-- any other 4xx: the receiver refuses the message for good: :class:`~gateway.errors.Unprocessable`
+- any other 4xx: the receiver refuses the message for good: :class:`~gateway.primitives.errors.Unprocessable`
   ``TRANSPORT_REFUSED_<status>``; the outbox marks it failed.
 """
 
@@ -18,7 +18,7 @@ from typing import Final
 
 import httpx
 
-from gateway.errors import ConfigurationError, ReceiverUnavailable, Unprocessable
+from gateway.primitives.errors import ConfigurationError, ReceiverUnavailable, Unprocessable
 
 __all__ = ["HttpTransport"]
 

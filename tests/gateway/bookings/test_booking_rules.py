@@ -11,9 +11,9 @@ import pytest
 
 from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_store
-from gateway.errors import Conflict, NordgateError, Unprocessable
 from gateway.mappings import load_mappings
-from gateway.resources import mappings_dir
+from gateway.primitives.errors import Conflict, NordgateError, Unprocessable
+from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.messages import (
     cancel_booking,
     make_booking,

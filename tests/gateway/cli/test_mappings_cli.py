@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from gateway.cli import build_app
 from gateway.mappings import load_mappings
-from gateway.resources import mappings_dir
+from gateway.primitives.resources import mappings_dir
 from tests.conftest import SAMPLES
 
 runner = CliRunner()

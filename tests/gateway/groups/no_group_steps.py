@@ -10,11 +10,11 @@ import orjson
 import pytest
 
 from gateway.bookings.ingest import BookingIngest
-from gateway.errors import Conflict, NordgateError
 from gateway.fhir.common import FhirVersion
 from gateway.groups.no_service import group_appointment_id
 from gateway.groups.records import GroupSessionRecord
 from gateway.kinds import decode_stored
+from gateway.primitives.errors import Conflict, NordgateError
 from tests.adapters.inbound.no_group.events import CLINIC, GROUP, added, body, created
 
 APPOINTMENT = group_appointment_id(CLINIC["herId"], GROUP)

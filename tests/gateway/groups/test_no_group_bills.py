@@ -12,12 +12,12 @@ import orjson
 import pytest
 
 from gateway.bookings.ingest import BookingIngest
-from gateway.errors import Unprocessable
 from gateway.groups.bill_cards import PAY_LATER, bill_guid, group_bill_cards, patient_bill_cards
 from gateway.groups.no_bills import PAY_LATER_NOTE, draft_batch
 from gateway.groups.no_service import group_appointment_id
-from gateway.identifiers import classify_norwegian_person
-from gateway.resources import load_json_schema
+from gateway.primitives.errors import Unprocessable
+from gateway.primitives.identifiers import classify_norwegian_person
+from gateway.primitives.resources import load_json_schema
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.model import (
     AccountingType,

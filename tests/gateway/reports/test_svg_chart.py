@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from gateway.primitives.xmlsafe import parse_xml
 from gateway.reports.periods import PeriodKind, periods
 from gateway.reports.svg_chart import GOAL_TEXT, SERIES, self_service_chart
-from gateway.xmlsafe import parse_xml
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -15,12 +15,12 @@ from fhir.resources.R4B.bundle import Bundle as BundleR4
 from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_store
 from gateway.domain.availability import AvailableTimeslots
-from gateway.errors import NordgateError
 from gateway.fhir.common import FhirVersion
 from gateway.formats import parse_message
 from gateway.kinds import render_stored
 from gateway.mappings import load_mappings
-from gateway.resources import mappings_dir
+from gateway.primitives.errors import NordgateError
+from gateway.primitives.resources import mappings_dir
 from gateway.schedule.service import schedule_id, slot_id
 from gateway.schedule.slot_days import INDEX_TYPE
 from gateway.store.port import Store

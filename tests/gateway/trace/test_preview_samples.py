@@ -9,12 +9,12 @@ import orjson
 import pytest
 
 from gateway.cli.bookings import outcome_for
-from gateway.errors import NordgateError
 from gateway.fhir.common import FhirVersion
 from gateway.golden import GoldenCase, diff, discover, mask
 from gateway.mappings import MappingSet, load_mappings
 from gateway.preview import Message, Preview, preview
-from gateway.resources import mappings_dir
+from gateway.primitives.errors import NordgateError
+from gateway.primitives.resources import mappings_dir
 from gateway.trace.fields import walk
 from tests.conftest import SAMPLES
 

@@ -9,7 +9,7 @@ import pytest
 from adapters.outbound.address_register import CacheStats, CachingAddressRegister
 from adapters.outbound.address_register.stub_server import StubRegister
 from adapters.outbound.ports import CommunicationParty, PartyType
-from gateway.errors import NotFound, RegisterUnavailable
+from gateway.primitives.errors import NotFound, RegisterUnavailable
 
 from .conftest import HELFO, MakeClient, stub_handler
 

@@ -9,8 +9,8 @@ import pytest
 from adapters.outbound.address_register import soap
 from adapters.outbound.address_register.soap import Operation, SoapFault
 from adapters.outbound.ports import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
-from gateway.errors import MalformedInput
-from gateway.xmlsafe import parse_xml
+from gateway.primitives.errors import MalformedInput
+from gateway.primitives.xmlsafe import parse_xml
 
 # Written for these tests in the shape of a recorded answer of NHN's test register: SOAP 1.2,
 # default AR namespace, Common-namespace addresses, xsi:type, nil elements, ParentHerId -1 and a

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from adapters.outbound.address_register import AddressRegisterClient, CachingAddressRegister, RetryPolicy
 from adapters.outbound.address_register.stub_server import StubControl, create_stub_app, load_parties
 from gateway.cli import ar as ar_cli
-from gateway.errors import ConfigurationError, NotFound, RegisterUnavailable
-from gateway.identifiers import is_valid_orgnr
+from gateway.primitives.errors import ConfigurationError, NotFound, RegisterUnavailable
+from gateway.primitives.identifiers import is_valid_orgnr
 
 from .conftest import CLINIC, DOCTORS, HELFO, INACTIVE, PERSON, PHYSIO, SAMPLES
 

@@ -24,7 +24,7 @@ from pkcs11.util.x509 import decode_x509_certificate
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
 from adapters.outbound.signing.example_certs import ORGNR_A, ExampleCertificates, generate
 from adapters.outbound.signing.smartcard import SmartCardSigner
-from gateway.xmlsafe import parse_xml
+from gateway.primitives.xmlsafe import parse_xml
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = REPO_ROOT / ".." / "shared" / "reference"

@@ -23,7 +23,7 @@ from adapters.outbound.signing.example_certs import ORGNR_A, ORGNR_B, PERSONAL_S
 from adapters.outbound.signing.smartcard import SmartCardSigner
 from adapters.outbound.signing.verify import verify_msghead
 from adapters.outbound.signing.xmldsig import detach_keeping_tail
-from gateway.errors import ConfigurationError, SigningRefused
+from gateway.primitives.errors import ConfigurationError, SigningRefused
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.compose import compose_signed
 from gateway.settlement.model import SettlementPlan

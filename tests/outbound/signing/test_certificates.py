@@ -24,8 +24,8 @@ from adapters.outbound.signing.certificates import (
 )
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
 from adapters.outbound.signing.example_certs import ORGNR_A, ORGNR_B, ExampleCertificates
-from gateway.errors import SigningRefused
-from gateway.identifiers import is_valid_orgnr
+from gateway.primitives.errors import SigningRefused
+from gateway.primitives.identifiers import is_valid_orgnr
 
 from .conftest import certificate_of, load_cert
 

@@ -13,7 +13,7 @@ from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
 from adapters.outbound.signing.example_certs import ORGNR_B, TEST_PASSWORD, ExampleCertificates
 from adapters.outbound.signing.smartcard import SmartCardSigner
 from adapters.outbound.signing.verify import verify_msghead
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 
 from .conftest import EMPTY_TOKEN_LABEL, REPO_ROOT, SoftHsmCard, load_cert, serialize, unsigned_msghead
 

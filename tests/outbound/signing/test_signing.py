@@ -19,7 +19,7 @@ from adapters.outbound.signing.base import CertificateSigner
 from adapters.outbound.signing.example_certs import ExampleCertificates
 from adapters.outbound.signing.verify import verify_msghead
 from adapters.outbound.signing.xmldsig import DSIG_NS, sign_enveloped
-from gateway.errors import SigningRefused
+from gateway.primitives.errors import SigningRefused
 
 from .conftest import serialize, unsigned_msghead
 

@@ -18,7 +18,7 @@ from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
 from adapters.outbound.signing.example_certs import ORGNR_A, ORGNR_B, ExampleCertificates
 from adapters.outbound.signing.verify import parse_time, verify_msghead
 from adapters.outbound.signing.xmldsig import DSIG_NS, detach_keeping_tail
-from gateway.errors import MalformedInput
+from gateway.primitives.errors import MalformedInput
 
 from .conftest import MSGHEAD_NS, certificate_of, serialize, unsigned_msghead, xmlsec_verifies
 

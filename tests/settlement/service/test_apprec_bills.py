@@ -10,7 +10,7 @@ import pytest
 
 from adapters.outbound.ports import CertificateKind
 from gateway.database import open_settlement_store
-from gateway.errors import Conflict
+from gateway.primitives.errors import Conflict
 from gateway.settlement.records import SettlementState
 from gateway.settlement.service import SettlementService
 from gateway.settlement.view import settlement_json

@@ -13,7 +13,7 @@ import pytest
 from adapters.outbound.ports import CertificateKind, Signer
 from adapters.outbound.signing.verify import verify_msghead
 from gateway.database import open_settlement_store
-from gateway.errors import Conflict, MalformedInput, NotFound, SigningRefused, TransientError, Unprocessable
+from gateway.primitives.errors import Conflict, MalformedInput, NotFound, SigningRefused, TransientError, Unprocessable
 from gateway.settlement.records import SettlementState
 from gateway.settlement.service import BatchRefused, SettlementService
 from gateway.settlement.view import settlement_json

@@ -14,7 +14,7 @@ import pytest
 from adapters.outbound.address_register import AddressRegisterClient
 from adapters.outbound.ports import CertificateKind
 from gateway.database import open_settlement_store
-from gateway.errors import NordgateError
+from gateway.primitives.errors import NordgateError
 from gateway.settlement.records import SettlementRecord, SettlementState
 from gateway.settlement.service import SettlementService
 from gateway.settlement.wiring import in_process_register

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from gateway.database import open_settlement_store
-from gateway.errors import ReceiverUnavailable, Unprocessable
 from gateway.outbox.worker import OutboxWorker, RetryPolicy, instant
+from gateway.primitives.errors import ReceiverUnavailable, Unprocessable
 from gateway.settlement.records import AppRecOutcome, DeliveryState, NewSettlement, SettlementState, SettlementStore
 from tests.database import database_url_for
 from tests.settlement.service.helpers import FixedClock

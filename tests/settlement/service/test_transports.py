@@ -20,7 +20,7 @@ from cryptography.x509.oid import NameOID
 from adapters.outbound.address_register import AddressRegisterClient
 from adapters.outbound.encryption import MEDIA_TYPE
 from adapters.outbound.transport import DirectoryTransport, EncryptingTransport, HttpTransport
-from gateway.errors import ConfigurationError, ReceiverUnavailable, Unprocessable
+from gateway.primitives.errors import ConfigurationError, ReceiverUnavailable, Unprocessable
 from gateway.settlement.wiring import in_process_register
 from tests.settlement.service.helpers import AR_DATA, CERTS, HELFO, register
 

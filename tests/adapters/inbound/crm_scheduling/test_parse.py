@@ -6,8 +6,8 @@ import pytest
 
 from adapters.inbound import crm_scheduling
 from gateway.domain.booking import BookingAction
-from gateway.errors import MalformedInput, Unprocessable
-from gateway.identifiers import IdentifierKind
+from gateway.primitives.errors import MalformedInput, Unprocessable
+from gateway.primitives.identifiers import IdentifierKind
 from tests.adapters.inbound.crm_scheduling.messages import (
     cancel_booking,
     make_booking,

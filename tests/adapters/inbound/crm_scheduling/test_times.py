@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from adapters.inbound.crm_scheduling.times import is_ambiguous, parse_ts
-from gateway.errors import Unprocessable
+from gateway.primitives.errors import Unprocessable
 
 
 @pytest.mark.parametrize("text,iso", [

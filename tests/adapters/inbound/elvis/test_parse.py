@@ -15,9 +15,9 @@ from gateway.domain.groups import (
     TelephoneContactReported,
     VisitRegistered,
 )
-from gateway.errors import NordgateError, Unprocessable
 from gateway.formats import parse_message
-from gateway.identifiers import IdentifierKind
+from gateway.primitives.errors import NordgateError, Unprocessable
+from gateway.primitives.identifiers import IdentifierKind
 from tests.adapters.inbound.elvis.messages import (
     ELSA,
     LIAM,

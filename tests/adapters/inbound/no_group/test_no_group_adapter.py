@@ -11,9 +11,9 @@ import pytest
 
 from adapters.inbound import no_group
 from gateway.domain.group_appointments import GroupAction, GroupAppointmentEvent
-from gateway.errors import MalformedInput, NordgateError, PayloadTooLarge, Unprocessable
 from gateway.formats import XmlLimits, parse_message
-from gateway.identifiers import IdentifierKind
+from gateway.primitives.errors import MalformedInput, NordgateError, PayloadTooLarge, Unprocessable
+from gateway.primitives.identifiers import IdentifierKind
 from tests.adapters.inbound.no_group.events import (
     ACCOUNT,
     P1,

@@ -13,8 +13,8 @@ What it refuses, and why each refusal is cheap:
   which is never set, so a 100,000-deep document fails within microseconds; the configured limit
   (lower by default) is checked on the tree.
 
-Every refusal is a :class:`~gateway.errors.MalformedInput` (400) or
-:class:`~gateway.errors.PayloadTooLarge` (413) with a stable code.
+Every refusal is a :class:`~gateway.primitives.errors.MalformedInput` (400) or
+:class:`~gateway.primitives.errors.PayloadTooLarge` (413) with a stable code.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from lxml import etree
 
-from gateway.errors import MalformedInput, PayloadTooLarge
+from gateway.primitives.errors import MalformedInput, PayloadTooLarge
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "local_name", "parse_xml"]
 

@@ -29,7 +29,7 @@ import jsonschema_rs
 import orjson
 from jsonschema import Draft202012Validator, ValidationError
 
-from gateway.errors import Issue, MalformedInput, PayloadTooLarge, Unprocessable
+from gateway.primitives.errors import Issue, MalformedInput, PayloadTooLarge, Unprocessable
 
 __all__ = [
     "SHAPE_VALIDATORS", "SchemaValidator", "check_schema", "decode_json", "inline_refs", "pointer", "validator_for",

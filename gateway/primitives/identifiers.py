@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gateway.errors import Unprocessable
+from gateway.primitives.errors import Unprocessable
 
 __all__ = [
     "Identifier",

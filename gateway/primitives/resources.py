@@ -15,11 +15,11 @@ from pathlib import Path
 import orjson
 from lxml import etree
 
-from gateway.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError
 
 __all__ = ["data_dir", "load_json_schema", "load_xsd", "mappings_dir", "schemas_dir"]
 
-_SOURCE_ROOT = Path(__file__).resolve().parent.parent
+_SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def data_dir(name: str) -> Path:
