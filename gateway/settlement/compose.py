@@ -130,7 +130,7 @@ def compose_signed(plan: SettlementPlan, *, register: AddressRegister, signers: 
     bind_to_sender(plan, signer, sender)
     orgnr = batch.account.organisation_number if plan.signer_kind is CertificateKind.ENTERPRISE else None
     # Deliberately not injectable: the real clock is what a fixed ``at`` must not get around.
-    for moment in (at, dt.datetime.now(dt.UTC)):
+    for moment in (dt.datetime.now(dt.UTC), at):
         signer.check(at=moment, expected_kind=plan.signer_kind, organisation_number=orgnr)
     step("building")
     message_id = msg_id or uuid.uuid4()

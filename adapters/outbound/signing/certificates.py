@@ -25,11 +25,11 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
+from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
 from adapters.outbound.ports import CertificateKind
 from gateway.primitives.errors import Issue, SigningRefused
@@ -205,25 +205,15 @@ def _is_weak(cert: x509.Certificate) -> bool:
     return isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS
 
 
+def _within(cert: x509.Certificate, at: dt.datetime) -> bool:
+    return cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
+
+
 def _is_ca(cert: x509.Certificate) -> bool:
     try:
         return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
     except x509.ExtensionNotFound:
         return False
-
-
-def _issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if child.issuer != issuer.subject or _is_weak(child):
-        return False
-    try:
-        child.verify_directly_issued_by(issuer)
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
-
-
-def _within(cert: x509.Certificate, at: dt.datetime) -> bool:
-    return cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
 
 
 def chains_to(
@@ -233,34 +223,32 @@ def chains_to(
     intermediates: Sequence[x509.Certificate] = (),
     at: dt.datetime,
 ) -> bool:
-    """True when ``cert`` is an anchor itself or a chain of verified signatures leads to one.
+    """True when ``cert`` is an anchor itself or a valid chain leads from it to one.
 
-    Intermediates must be CAs valid at ``at``; anchors are trusted as configured (RFC 5914 leaves
-    their validity to the relying party), but an anchor that signs another certificate must be a CA.
+    The path is built and checked by ``cryptography.x509.verification`` (signatures, CA basic
+    constraints and path length, CA key usage, validity of every link, strong signature
+    algorithms), not by hand. The CAs get the Web PKI profile's checks; the end entity's kind and
+    key usage are left to :func:`certificate_issues`, which gives each finding its own code. A
+    certificate outside its validity at ``at`` chains to nothing.
     """
-    when = as_aware(at)
-    anchor_der = {anchor.public_bytes(Encoding.DER) for anchor in trust_anchors}
-    current = cert
-    for _ in range(_MAX_CHAIN):
-        if current.public_bytes(Encoding.DER) in anchor_der:
-            return True
-        if any(_is_ca(anchor) and _issued_by(current, anchor) for anchor in trust_anchors):
-            return True
-        parent = next(
-            (
-                candidate
-                for candidate in intermediates
-                if candidate is not current
-                and _is_ca(candidate)
-                and _within(candidate, when)
-                and _issued_by(current, candidate)
-            ),
-            None,
-        )
-        if parent is None:
-            return False
-        current = parent
-    return False
+    if not trust_anchors:
+        return False
+    der = cert.public_bytes(Encoding.DER)
+    if any(anchor.public_bytes(Encoding.DER) == der for anchor in trust_anchors):
+        return True
+    verifier = (
+        PolicyBuilder()
+        .store(Store(list(trust_anchors)))
+        .time(as_aware(at))
+        .max_chain_depth(_MAX_CHAIN)
+        .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ExtensionPolicy.permit_all())
+        .build_client_verifier()
+    )
+    try:
+        verifier.verify(cert, list(intermediates))
+    except VerificationError:
+        return False
+    return True
 
 
 def certificate_issues(
@@ -303,7 +291,9 @@ def certificate_issues(
         issues.append(
             Issue("CERT_KEY_USAGE", "key usage allows neither nonRepudiation nor digitalSignature")
         )
-    if not chains_to(cert, trust_anchors, intermediates=intermediates, at=when):
+    # An expired or not yet valid certificate is refused for that; whether it chains at a moment it
+    # is not valid is not a question with an answer.
+    if _within(cert, when) and not chains_to(cert, trust_anchors, intermediates=intermediates, at=when):
         issues.append(Issue("CERT_UNTRUSTED", "certificate does not chain to a configured trust anchor"))
     if expected_kind is CertificateKind.ENTERPRISE and kind is CertificateKind.ENTERPRISE:
         found = organisation_number(cert)
