@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
@@ -247,3 +247,39 @@ def test_naive_time_is_oslo_time(p12_signer_factory: Factory) -> None:
     signer.check(
         at=dt.datetime(2040, 1, 1, 0, 30), expected_kind=CertificateKind.ENTERPRISE, organisation_number=ORGNR_A
     )
+
+
+def test_an_intermediate_below_a_path_length_zero_ca_is_not_trusted(
+    certs: ExampleCertificates, ca: x509.Certificate
+) -> None:
+    # The example CA says pathlen:0: it may sign end entities only. A CA certificate it signed (a
+    # mis-issued intermediate) must not vouch for anything, although every signature is good.
+    ca_key = serialization.load_pem_private_key(certs.key("ca").read_bytes(), password=None)
+    assert isinstance(ca_key, rsa.RSAPrivateKey)
+    middle_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    start, end = AT - dt.timedelta(days=30), AT + dt.timedelta(days=30)
+    middle_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mis-issued intermediate")])
+    middle = (
+        x509.CertificateBuilder().subject_name(middle_name).issuer_name(ca.subject)
+        .public_key(middle_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(middle_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, f"NTRNO-{ORGNR_A}"),
+                                 x509.NameAttribute(NameOID.COMMON_NAME, "below the mis-issued intermediate")]))
+        .issuer_name(middle_name).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(False, True, False, False, False, False, False, False, False), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(middle_key.public_key()), critical=False)
+        .sign(middle_key, hashes.SHA256())
+    )
+    assert leaf.verify_directly_issued_by(middle) is None and middle.verify_directly_issued_by(ca) is None
+    assert not chains_to(leaf, [ca], intermediates=[middle], at=AT)
