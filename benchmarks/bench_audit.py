@@ -39,9 +39,9 @@ from gateway.bookings.ingest import BookingIngest, PushResult  # noqa: E402
 from gateway.database import open_store  # noqa: E402
 from gateway.fhir.common import FhirVersion  # noqa: E402
 from gateway.mappings import load_mappings  # noqa: E402
+from gateway.primitives.database_url import parse_database_url  # noqa: E402
 from gateway.primitives.resources import mappings_dir  # noqa: E402
 from gateway.store.group_commit import GroupCommitWriter  # noqa: E402
-from gateway.store.url import parse_database_url  # noqa: E402
 
 GOAL = 0.85
 SOURCE = "pas"

@@ -94,8 +94,8 @@ def postgres_schema(server_url: str) -> Iterator[str]:
     """A fresh schema at this build's revision; its URL; dropped afterwards."""
     import psycopg  # noqa: PLC0415
 
+    from gateway.primitives.database_url import parse_database_url  # noqa: PLC0415
     from gateway.store.migrate import upgrade  # noqa: PLC0415
-    from gateway.store.url import parse_database_url  # noqa: PLC0415
 
     schema = f"nordgate_bench_{uuid.uuid4().hex[:12]}"
     conninfo = parse_database_url(server_url).conninfo

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from adapters.inbound import crm_scheduling, elvis, no_group
 from gateway.primitives.errors import Unprocessable
 from gateway.primitives.jsonsafe import decode_json
-from gateway.primitives.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
+from gateway.primitives.xmlsafe import XmlLimits, local_name, parse_xml
 
-__all__ = ["XmlLimits", "parse_json_message", "parse_message", "parse_xml_message"]
-
-
-@dataclass(frozen=True, slots=True)
-class XmlLimits:
-    max_bytes: int = DEFAULT_MAX_BYTES
-    max_depth: int = DEFAULT_MAX_DEPTH
+__all__ = ["parse_json_message", "parse_message", "parse_xml_message"]
 
 
 def parse_xml_message(body: bytes, *, source: str, limits: XmlLimits | None = None) -> list[Any]:

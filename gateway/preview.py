@@ -17,11 +17,10 @@ from adapters.inbound import crm_scheduling, elvis, no_group
 from gateway.bookings.ingest import BookingIngest
 from gateway.events import apply_event
 from gateway.fhir.common import FhirVersion
-from gateway.formats import XmlLimits
 from gateway.kinds import decode_stored, render_record
 from gateway.mappings import MappingSet
 from gateway.primitives.errors import NordgateError
-from gateway.primitives.xmlsafe import parse_xml
+from gateway.primitives.xmlsafe import XmlLimits, parse_xml
 from gateway.recordstore import Outcome
 from gateway.store.port import StoreSession
 from gateway.store.sqlite import SQLiteStore

@@ -13,8 +13,8 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.auth.config import ApiKeyClient, JwtIssuer, validate_jwt_clients
+from gateway.primitives.database_url import DatabaseURL, parse_database_url
 from gateway.primitives.errors import ConfigurationError
-from gateway.store.url import DatabaseURL, parse_database_url
 
 __all__ = ["Settings", "load_settings"]
 

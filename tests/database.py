@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
-from gateway.store.url import DatabaseURL, parse_database_url
+from gateway.primitives.database_url import DatabaseURL, parse_database_url
 
 __all__ = [
     "TEST_DATABASE_ENV",

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 import orjson
 
 from gateway.accounts.model import AccountRecord
+from gateway.primitives.database_url import DatabaseURL
 from gateway.primitives.errors import ConfigurationError
-from gateway.store.url import DatabaseURL
 
 __all__ = ["AccountStore", "PostgresAccountStore", "SQLiteAccountStore", "open_account_store"]
 

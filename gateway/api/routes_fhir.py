@@ -14,7 +14,7 @@ from gateway.api.capability import capability_statement
 from gateway.api.media import fhir_version_from
 from gateway.api.openapi_docs import FhirJSONResponse, fhir_ok
 from gateway.api.outcome import FHIR_JSON
-from gateway.api.runtime import Runtime, software_version
+from gateway.api.runtime import Runtime
 from gateway.api.search import SEARCH_PARAMETERS, parse_search
 from gateway.audit.http import audit_note
 from gateway.auth.guard import principal_of
@@ -23,6 +23,7 @@ from gateway.fhir.common import FhirVersion
 from gateway.fhir.render import searchset_bundle
 from gateway.kinds import decode_stored, render_record, render_stored
 from gateway.primitives.errors import NotFound
+from gateway.primitives.version import software_version
 from gateway.store.port import Stored
 
 __all__ = ["router"]

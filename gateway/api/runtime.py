@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,7 +14,6 @@ from gateway.audit.wiring import build_recorder, open_audit_log
 from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_settlement_store, open_store, require_schema
 from gateway.fhir.common import FhirVersion
-from gateway.formats import XmlLimits
 from gateway.mappings import MappingSet, load_mappings
 from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.signing import timed_signers
@@ -23,6 +21,7 @@ from gateway.observability.wiring import Operations, build_operations
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
 from gateway.primitives.errors import ConfigurationError
 from gateway.primitives.resources import mappings_dir
+from gateway.primitives.xmlsafe import XmlLimits
 from gateway.settings import Settings
 from gateway.settlement.service import SettlementService
 from gateway.store.group_commit import GroupCommitWriter
@@ -32,17 +31,10 @@ if TYPE_CHECKING:
     from adapters.outbound.encryption import Decryptor
     from adapters.outbound.ports import AddressRegister
 
-__all__ = ["REQUIRED_MAPS", "Runtime", "build_runtime", "software_version"]
+__all__ = ["REQUIRED_MAPS", "Runtime", "build_runtime"]
 
 REQUIRED_MAPS = ("crm-time-type", "crm-time-type-contact-mode", "crm-care-type", "cancellation-origin",
                  "no-appointment-type", "elvis-visit-type", "elvis-cancelled-by")
-
-
-def software_version() -> str:
-    try:
-        return version("nordgate")
-    except PackageNotFoundError:
-        return "0+source"
 
 
 @dataclass

@@ -15,7 +15,7 @@ from contextvars import ContextVar, Token
 from typing import Any
 
 from gateway.audit.entry import ANONYMOUS, Actor
-from gateway.observability.request_id import current_request_id
+from gateway.primitives.request_id import current_request_id
 
 __all__ = ["actor_of_scope", "bind_scope", "current_actor", "unbind_scope"]
 

@@ -14,8 +14,8 @@ from gateway.audit.chain import ChainReport, verify
 from gateway.audit.entry import AuditEntry, AuditRow
 from gateway.audit.port import AuditPage, AuditQuery
 from gateway.audit.sql import SELECT, append_postgres, where_clause
+from gateway.primitives.database_url import DatabaseURL
 from gateway.store.pg import open_pool
-from gateway.store.url import DatabaseURL
 
 __all__ = ["PostgresAuditLog"]
 

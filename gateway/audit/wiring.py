@@ -8,8 +8,8 @@ from typing import Any
 from gateway.audit.entry import AuditEntry
 from gateway.audit.port import AuditLog
 from gateway.audit.recorder import AuditRecorder, Sink
+from gateway.primitives.database_url import DatabaseURL, parse_database_url
 from gateway.store.group_commit import GroupCommitWriter
-from gateway.store.url import DatabaseURL, parse_database_url
 
 __all__ = ["build_recorder", "open_audit_log", "writer_sink"]
 

@@ -17,9 +17,10 @@ import orjson
 
 from gateway.events import apply_event
 from gateway.fhir.common import FhirVersion
-from gateway.formats import XmlLimits, parse_message
+from gateway.formats import parse_message
 from gateway.kinds import render_record, render_stored
 from gateway.mappings import MappingSet
+from gateway.primitives.xmlsafe import XmlLimits
 from gateway.recordstore import Outcome
 from gateway.store.port import Store, StoreSession
 

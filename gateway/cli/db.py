@@ -15,7 +15,7 @@ import typer
 from gateway.primitives.errors import NordgateError
 
 if TYPE_CHECKING:
-    from gateway.store.url import DatabaseURL
+    from gateway.primitives.database_url import DatabaseURL
 
 __all__ = ["register"]
 

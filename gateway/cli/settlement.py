@@ -150,9 +150,12 @@ def _encrypted(message: bytes, receiver_her_id: str, register: AddressRegister, 
         certificate = x509.load_der_x509_certificate(register.encryption_certificate(receiver_her_id))
         source = f"the encryption certificate of HER-id {receiver_her_id} in the address register"
     issue = encryption_certificate_issue(certificate, at=dt.datetime.now(dt.UTC))
+    if issue is not None and certificate_file is not None:
+        # The operator's own file: a code of its own (500), the certificate's fault as the finding.
+        raise ConfigurationError("ENCRYPTION_CERTIFICATE_UNUSABLE", f"{source} cannot be used: {issue.message}",
+                                 issues=[issue])
     if issue is not None:
-        refusal = ConfigurationError if certificate_file is not None else Unprocessable
-        raise refusal(issue.code, f"{source}: {issue.message}")
+        raise Unprocessable(issue.code, f"{source}: {issue.message}")
     return encrypt_for(message, certificate, form=EncryptedForm.SMIME)
 
 

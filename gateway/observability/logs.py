@@ -29,7 +29,7 @@ from typing import IO, Any, Final
 
 import orjson
 
-from gateway.observability.request_id import current_request_id
+from gateway.primitives.request_id import current_request_id
 
 __all__ = ["JsonFormatter", "TextFormatter", "configure_logging", "redact"]
 

@@ -22,7 +22,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.observability.metrics import GatewayMetrics
-from gateway.observability.request_id import HEADER, accept_request_id, bind_request_id
+from gateway.primitives.request_id import HEADER, accept_request_id, bind_request_id
 
 __all__ = ["ObservabilityMiddleware", "route_template"]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from gateway.store.url import DatabaseURL
+from gateway.primitives.database_url import DatabaseURL
 
 if TYPE_CHECKING:
     from psycopg import Connection

@@ -14,7 +14,7 @@ from gateway.observability.collectors import OutboxCollector, RegisterCacheColle
 from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.probe import DatabaseProbe
 from gateway.observability.readiness import Readiness
-from gateway.store.url import DatabaseURL
+from gateway.primitives.database_url import DatabaseURL
 
 __all__ = ["Operations", "build_operations"]
 

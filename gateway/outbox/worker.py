@@ -29,20 +29,15 @@ from dataclasses import dataclass
 from adapters.outbound.ports import Transport
 from gateway.audit.events import record_delivery
 from gateway.audit.recorder import AuditRecorder
-from gateway.observability.request_id import bound_request_id
+from gateway.primitives.clock import instant
 from gateway.primitives.errors import NordgateError, TransientError
+from gateway.primitives.request_id import bound_request_id
 from gateway.settlement.records import OutboxItem, SettlementStore
-from gateway.store.sqlite import utc_now_instant
 
-__all__ = ["OutboxWorker", "RetryPolicy", "instant"]
+__all__ = ["OutboxWorker", "RetryPolicy"]
 
 _log = logging.getLogger("nordgate.outbox")
 Clock = Callable[[], dt.datetime]
-
-
-def instant(moment: dt.datetime) -> str:
-    """A UTC instant as the store's sortable text."""
-    return utc_now_instant(lambda: moment)
 
 
 def _now() -> dt.datetime:

@@ -21,16 +21,25 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from typing import Any, Final
 
 from lxml import etree
 
 from gateway.primitives.errors import MalformedInput, PayloadTooLarge
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "local_name", "parse_xml"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "XmlLimits", "local_name", "parse_xml"]
 
 DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
 DEFAULT_MAX_DEPTH: Final = 64
+
+
+@dataclass(frozen=True, slots=True)
+class XmlLimits:
+    """How large and how deep an inbound message may be (NORDGATE_MAX_BODY_BYTES, NORDGATE_MAX_XML_DEPTH)."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
 
 # A DOCTYPE can only stand in the prolog; in UTF-16 input the ASCII pattern is interleaved with one
 # NUL per character, in UTF-32 with three, which the second pattern catches.

@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from gateway.primitives.database_url import DatabaseURL
 from gateway.settlement.records import (
     AppRecOutcome,
     BillClaim,
@@ -41,7 +42,6 @@ from gateway.settlement.sql_store import (
     settlement_record,
 )
 from gateway.store.pg import open_pool
-from gateway.store.url import DatabaseURL
 
 if TYPE_CHECKING:
     from psycopg import Connection

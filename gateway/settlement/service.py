@@ -50,9 +50,9 @@ from adapters.outbound.signing.binding import SENDER_SIGNER_MISMATCH, organisati
 from adapters.outbound.signing.certificates import classify, describe, organisation_number
 from gateway.audit.events import record_signed
 from gateway.audit.recorder import AuditRecorder
-from gateway.observability.request_id import current_request_id
-from gateway.outbox.worker import instant
+from gateway.primitives.clock import instant
 from gateway.primitives.errors import Conflict, Issue, NotFound, TransientError, Unprocessable
+from gateway.primitives.request_id import current_request_id
 from gateway.settlement.batch import DEFAULT_MAX_BATCH_BYTES, parse_batch
 from gateway.settlement.claims import PlanRefused, claims_of, narrowed, refusals
 from gateway.settlement.compose import REFUSAL_CODES, compose_signed, verdicts_of_refusal

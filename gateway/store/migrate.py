@@ -20,8 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gateway.primitives.database_url import DatabaseURL
 from gateway.primitives.errors import ConfigurationError
-from gateway.store.url import DatabaseURL
 
 if TYPE_CHECKING:
     from alembic.config import Config

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gateway.primitives.database_url import DatabaseURL
 from gateway.primitives.errors import ConfigurationError, TransientError
-from gateway.store.url import DatabaseURL
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool

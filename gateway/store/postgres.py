@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from gateway.audit.entry import AuditEntry
 from gateway.audit.sql import append_postgres
+from gateway.primitives.clock import utc_now_instant
+from gateway.primitives.database_url import DatabaseURL
 from gateway.store.pg import RaceLost, contended, is_lost_race, open_pool
 from gateway.store.port import Condition, SearchPage, Stored, Token
-from gateway.store.sqlite import utc_now_instant
-from gateway.store.url import DatabaseURL
 
 if TYPE_CHECKING:
     from psycopg import Connection

@@ -17,21 +17,17 @@ from typing import TypeVar
 
 from gateway.audit.entry import AuditEntry
 from gateway.audit.sql import append_sqlite
+from gateway.primitives.clock import utc_now_instant
 from gateway.primitives.errors import ConfigurationError
 from gateway.store.migrate import ensure_sqlite_schema
 from gateway.store.port import Condition, SearchPage, Stored, Token
 
-__all__ = ["SQLiteStore", "utc_now_instant"]
+__all__ = ["SQLiteStore"]
 
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
 
 _OPS = {"eq": "=", "ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
-
-
-def utc_now_instant(clock: Clock) -> str:
-    """FHIR instant in UTC with milliseconds: sortable as text."""
-    return clock().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _default_clock() -> dt.datetime:

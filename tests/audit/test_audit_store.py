@@ -20,7 +20,7 @@ from gateway.audit.entry import Actor, make_entry
 from gateway.audit.port import AuditLog, AuditQuery
 from gateway.audit.wiring import open_audit_log
 from gateway.cli import build_app
-from gateway.store.url import parse_database_url
+from gateway.primitives.database_url import parse_database_url
 
 ACTOR = Actor("test-client", ("SE2321000131-E000000000001",), "req-1")
 _MIGRATION = importlib.import_module("gateway.migrations.versions.v0004_audit_log")

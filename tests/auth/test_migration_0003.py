@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from gateway.primitives.database_url import parse_database_url
 from gateway.store import migrate
-from gateway.store.url import parse_database_url
 
 UNIT = "SE2321000131-E000000000001"
 

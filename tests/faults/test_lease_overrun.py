@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from gateway.database import open_settlement_store
-from gateway.outbox.worker import OutboxWorker, RetryPolicy, instant
+from gateway.outbox.worker import OutboxWorker, RetryPolicy
+from gateway.primitives.clock import instant
 from gateway.settlement.records import NewSettlement, SettlementState, SettlementStore
 from tests.database import database_url_for
 from tests.settlement.service.helpers import FixedClock

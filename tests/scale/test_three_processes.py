@@ -171,7 +171,7 @@ def _concurrent_phase(gateways: dict[str, GatewayProcess], bodies: dict[str, lis
 def _database_rows(database: str) -> dict[str, Any]:
     import psycopg  # noqa: PLC0415
 
-    from gateway.store.url import parse_database_url  # noqa: PLC0415
+    from gateway.primitives.database_url import parse_database_url  # noqa: PLC0415
 
     with psycopg.connect(parse_database_url(database).conninfo, autocommit=True) as connection:
         def one(sql: str) -> Any:

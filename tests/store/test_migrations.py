@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from gateway.api.runtime import build_runtime
 from gateway.cli import build_app
+from gateway.primitives.database_url import parse_database_url
 from gateway.primitives.errors import ConfigurationError
 from gateway.settings import load_settings
 from gateway.store import migrate
 from gateway.store.sqlite import SQLiteStore
-from gateway.store.url import parse_database_url
 from tests.database import server_url
 
 TABLES = {"resource", "resource_history", "search_token", "receipt", "settlement", "outbox", "alembic_version",

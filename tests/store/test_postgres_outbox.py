@@ -16,9 +16,10 @@ import psycopg
 import pytest
 
 from gateway.database import open_settlement_store
-from gateway.outbox.worker import OutboxWorker, instant
+from gateway.outbox.worker import OutboxWorker
+from gateway.primitives.clock import instant
+from gateway.primitives.database_url import parse_database_url
 from gateway.settlement.records import NewSettlement, SettlementState, SettlementStore
-from gateway.store.url import parse_database_url
 from tests.settlement.service.helpers import FixedClock
 
 pytestmark = pytest.mark.postgres

@@ -82,7 +82,9 @@ def update_booking(element: etree._Element, source: str, path: str) -> list[Book
                             patient_name=read_person_name(info, path=f"{path}/subject_of_care_info"))
     _require_booking_id(booking, path=slot_path)
     if booking.is_invitation:
-        raise Unprocessable("UPDATE_ON_INVITATION", "UpdateBooking is not allowed on an open invitation",
+        # Not UPDATE_ON_INVITATION (409): that one is a stored invitation; here the message itself is wrong.
+        raise Unprocessable("UPDATE_MARKED_AS_INVITATION", "an UpdateBooking cannot be an open invitation "
+                            "(isInvitation=true); an invitation is sent with MakeBooking",
                             location=f"{slot_path}/isInvitation")
     if booking.start is None:
         raise Unprocessable("TIMESLOT_TIME_MISSING", "UpdateBooking needs the new start and end", location=slot_path)

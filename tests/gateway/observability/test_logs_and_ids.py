@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from gateway.observability.logs import configure_logging, redact
-from gateway.observability.request_id import (
+from gateway.primitives.request_id import (
     MAX_LENGTH,
     accept_request_id,
     bound_request_id,

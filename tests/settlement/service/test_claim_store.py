@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway.database import open_settlement_store
-from gateway.outbox.worker import instant
+from gateway.primitives.clock import instant
 from gateway.settlement.records import (
     AppRecOutcome,
     BillClaim,

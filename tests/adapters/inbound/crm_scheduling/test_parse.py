@@ -76,7 +76,7 @@ def test_an_invitation_with_times_is_refused() -> None:
      "BOOLEAN_MALFORMED"),
     (make_booking(timeslot().replace("SE2321000131-E000000000001", "not-an-hsa-id")), "HSA_ID_INVALID"),
     (update_booking(timeslot(start=None, end=None)), "TIMESLOT_TIME_MISSING"),
-    (update_booking(timeslot(start=None, end=None, invitation=True)), "UPDATE_ON_INVITATION"),
+    (update_booking(timeslot(start=None, end=None, invitation=True)), "UPDATE_MARKED_AS_INVITATION"),
     (b'<GetBookingDetailsResponse xmlns="urn:riv:crm:scheduling:GetBookingDetailsResponder:1"/>', "ELEMENT_MISSING"),
     (b'<MakeBookingResponse xmlns="urn:riv:crm:scheduling:MakeBookingResponder:1"/>', "MESSAGE_TYPE_UNSUPPORTED"),
     (b'<MakeBooking xmlns="urn:example:other"/>', "FORMAT_UNKNOWN"),

@@ -11,9 +11,10 @@ import pytest
 
 from adapters.inbound import no_group
 from gateway.domain.group_appointments import GroupAction, GroupAppointmentEvent
-from gateway.formats import XmlLimits, parse_message
+from gateway.formats import parse_message
 from gateway.primitives.errors import MalformedInput, NordgateError, PayloadTooLarge, Unprocessable
 from gateway.primitives.identifiers import IdentifierKind
+from gateway.primitives.xmlsafe import XmlLimits
 from tests.adapters.inbound.no_group.events import (
     ACCOUNT,
     P1,
