@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from adapters.outbound.ports import CommunicationParty, PartyType, PhysicalAddress
 from adapters.outbound.signing.example_certs import ORGNR_A
 from adapters.outbound.signing.xmldsig import C14N_10, DSIG_NS, ENVELOPED_SIGNATURE, RSA_SHA256, SHA256
+from gateway.domain.parties import CommunicationParty, PartyType, PhysicalAddress
 from gateway.primitives.identifiers import fnr_check_digits, is_valid_bank_account
 
 #: The municipality of ``certs-example/generated/enterprise-a`` (organizationIdentifier NTRNO-921000006):

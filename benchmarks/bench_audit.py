@@ -31,12 +31,12 @@ if str(REPO) not in sys.path:  # benchmark this checkout's gateway, whatever is 
 
 from benchmarks._messages import make_bookings  # noqa: E402
 
-from gateway.audit.entry import Actor, sha256_hex  # noqa: E402
 from gateway.audit.events import push_entry  # noqa: E402
 from gateway.audit.recorder import AuditRecorder  # noqa: E402
 from gateway.audit.wiring import open_audit_log, writer_sink  # noqa: E402
 from gateway.bookings.ingest import BookingIngest, PushResult  # noqa: E402
 from gateway.database import open_store  # noqa: E402
+from gateway.domain.audit import Actor, sha256_hex  # noqa: E402
 from gateway.fhir.common import FhirVersion  # noqa: E402
 from gateway.mappings import load_mappings  # noqa: E402
 from gateway.primitives.database_url import parse_database_url  # noqa: E402

@@ -67,9 +67,9 @@ from gateway.bookings.ingest import BookingIngest  # noqa: E402
 from gateway.fhir.common import FhirVersion  # noqa: E402
 from gateway.formats import parse_xml_message  # noqa: E402
 from gateway.mappings import load_mappings  # noqa: E402
+from gateway.ports.store import Stored, Token  # noqa: E402
 from gateway.primitives.resources import mappings_dir  # noqa: E402
 from gateway.primitives.xmlsafe import parse_xml  # noqa: E402
-from gateway.store.port import Stored, Token  # noqa: E402
 from gateway.store.sqlite import SQLiteStore  # noqa: E402
 
 MAPPING_GOAL = 4.0  # floor rate / mapping rate must be at most this

@@ -69,7 +69,7 @@ def auth_setup() -> tuple[dict[str, str], dict[str, str]]:
     """(server environment, request headers) for an API-key client of this run, when the build has
     authentication; ({}, {}) otherwise."""
     try:
-        from gateway.auth.principal import ALL_SCOPES  # noqa: PLC0415
+        from gateway.domain.access import ALL_SCOPES  # noqa: PLC0415
         from gateway.settings import Settings  # noqa: PLC0415
     except ImportError:
         return {}, {}

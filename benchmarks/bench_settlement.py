@@ -60,15 +60,16 @@ from lxml import etree  # noqa: E402
 from adapters.outbound.address_register import AddressRegisterClient, CachingAddressRegister  # noqa: E402
 from adapters.outbound.address_register.stub_server import PartyRecord, StubRegister, load_parties  # noqa: E402
 from adapters.outbound.msghead import MSGHEAD_XSD, build_settlement_msghead, validate_msghead  # noqa: E402
-from adapters.outbound.ports import AddressRegister, CertificateKind  # noqa: E402
 from adapters.outbound.signing import EnterpriseCertificateSigner, verify_msghead  # noqa: E402
 from adapters.outbound.signing.xmldsig import document_digest  # noqa: E402
+from gateway.domain.parties import CertificateKind  # noqa: E402
+from gateway.domain.settlement import HELFO_HER_ID  # noqa: E402
+from gateway.ports.outbound import AddressRegister  # noqa: E402
 from gateway.primitives.jsonsafe import check_schema, decode_json, validator_for  # noqa: E402
 from gateway.primitives.resources import load_json_schema  # noqa: E402
 from gateway.primitives.xmlsafe import parse_xml  # noqa: E402
 from gateway.settlement.batch import DEFAULT_MAX_BATCH_BYTES, SCHEMA_NAME, parse_batch  # noqa: E402
 from gateway.settlement.compose import compose_signed, kith_schema_dir, lookup_party  # noqa: E402
-from gateway.settlement.model import HELFO_HER_ID  # noqa: E402
 from gateway.settlement.rules import check  # noqa: E402
 
 SIGN_GOAL = 2.0  # ours / xmlsec1 --sign must be at most this

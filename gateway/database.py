@@ -7,9 +7,9 @@ upgraded the schema (``nordgate db upgrade``): a shared database is never migrat
 
 from __future__ import annotations
 
+from gateway.ports.settlement import SettlementStore
+from gateway.ports.store import Store
 from gateway.primitives.database_url import DatabaseURL, parse_database_url
-from gateway.settlement.records import SettlementStore
-from gateway.store.port import Store
 
 __all__ = ["as_database_url", "open_settlement_store", "open_store", "require_schema"]
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from gateway.mappings import MappingSet
+from gateway.ports.store import StoreSession
 from gateway.recordstore import Outcome
-from gateway.store.port import StoreSession
 
 __all__ = ["Handler", "apply_event"]
 

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gateway.domain.records import decode_record
 from gateway.fhir.common import FhirVersion, Meta
 from gateway.mappings import MappingSet
-from gateway.records import decode_record
-from gateway.store.port import Stored, Token
+from gateway.ports.store import Stored, Token
 
 if TYPE_CHECKING:
     from gateway.trace.collector import Trace
@@ -33,15 +33,15 @@ class Kind:
 @functools.cache
 def kinds() -> dict[str, Kind]:
     # Imported here so that the modules behind each kind may themselves use this table.
-    from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord  # noqa: PLC0415
     from gateway.bookings.tokens import appointment_response_tokens, appointment_tokens  # noqa: PLC0415
+    from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord  # noqa: PLC0415
+    from gateway.domain.group_records import EncounterRecord, GroupSessionRecord  # noqa: PLC0415
+    from gateway.domain.schedule_records import ScheduleRecord, SlotRecord  # noqa: PLC0415
     from gateway.fhir.appointment import render_appointment, render_appointment_response  # noqa: PLC0415
     from gateway.fhir.encounter import render_encounter  # noqa: PLC0415
     from gateway.fhir.group import render_group_session  # noqa: PLC0415
     from gateway.fhir.schedule import render_schedule, render_slot  # noqa: PLC0415
-    from gateway.groups.records import EncounterRecord, GroupSessionRecord  # noqa: PLC0415
     from gateway.groups.tokens import encounter_tokens, group_session_tokens  # noqa: PLC0415
-    from gateway.schedule.records import ScheduleRecord, SlotRecord  # noqa: PLC0415
     from gateway.schedule.tokens import schedule_tokens, slot_tokens  # noqa: PLC0415
 
     table = [

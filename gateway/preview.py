@@ -19,10 +19,10 @@ from gateway.events import apply_event
 from gateway.fhir.common import FhirVersion
 from gateway.kinds import decode_stored, render_record
 from gateway.mappings import MappingSet
+from gateway.ports.store import StoreSession
 from gateway.primitives.errors import NordgateError
 from gateway.primitives.xmlsafe import XmlLimits, parse_xml
 from gateway.recordstore import Outcome
-from gateway.store.port import StoreSession
 from gateway.store.sqlite import SQLiteStore
 from gateway.trace.collector import Trace
 from gateway.trace.rules import event_name

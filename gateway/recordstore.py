@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.domain.records import encode_record
 from gateway.kinds import decode_stored, kind_of
 from gateway.mappings import MappingSet
-from gateway.records import encode_record
-from gateway.store.port import Stored, StoreSession
+from gateway.ports.store import Stored, StoreSession
 
 __all__ = ["Outcome", "RecordWriter"]
 

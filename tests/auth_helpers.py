@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gateway.auth.principal import ALL_SCOPES, Scope
+from gateway.domain.access import ALL_SCOPES, Scope
 
 __all__ = [
     "ALL_SCOPES",

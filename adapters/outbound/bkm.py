@@ -1,4 +1,4 @@
-"""BehandlerKrav (BKM) builder: a :class:`~gateway.settlement.model.SettlementPlan` in, the
+"""BehandlerKrav (BKM) builder: a :class:`~gateway.domain.settlement.SettlementPlan` in, the
 ``BehandlerKrav`` element (namespace ``http://www.kith.no/xmlstds/bkm/2006-12-20``) out.
 
 Pure: the same plan gives byte-identical XML. Every element and attribute written is one that
@@ -36,13 +36,13 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from gateway.primitives.identifiers import IdentifierKind
-from gateway.settlement.model import (
+from gateway.domain.settlement import (
     DiagnosisSystem,
     PlannedBill,
     SettlementPlan,
     SettlementTotals,
 )
+from gateway.primitives.identifiers import IdentifierKind
 
 __all__ = [
     "BKM_NS",

@@ -4,7 +4,7 @@ DESIGN.md §3.3, and the schema check of the result.
 :func:`wrap` is pure: clock reading and message id are arguments, so the same inputs give
 byte-identical output. The message is left unsigned; the signer appends ``ds:Signature`` as
 MsgHead's last child. Sender and receiver come from the address register as
-:class:`~adapters.outbound.ports.CommunicationParty` objects, never from hard-coded values.
+:class:`~gateway.domain.parties.CommunicationParty` objects, never from hard-coded values.
 
 :func:`validate_msghead` checks the BehandlerKrav content against the project's BKM subset XSD
 always, and the whole envelope against the official MsgHead XSD (with the BKM XSD beside it, since
@@ -23,10 +23,10 @@ from typing import Final, cast
 from lxml import etree
 
 from adapters.outbound.bkm import BKM_NS, OID_HPR_FNR_DNR, build_behandlerkrav, norwegian_time
-from adapters.outbound.ports import CommunicationParty
+from gateway.domain.parties import CommunicationParty
+from gateway.domain.settlement import Practitioner, SettlementPlan
 from gateway.primitives.errors import ConfigurationError, Issue, Unprocessable
 from gateway.primitives.resources import load_xsd, schemas_dir
-from gateway.settlement.model import Practitioner, SettlementPlan
 
 __all__ = [
     "BKM_SUBSET_XSD",

@@ -21,12 +21,12 @@ from collections.abc import Callable
 
 import orjson
 
-from gateway.accounts.model import AccountRecord
-from gateway.accounts.store import AccountStore
-from gateway.auth.principal import Principal
 from gateway.auth.tenancy import may_see
+from gateway.domain.access import Principal
+from gateway.domain.accounts import AccountRecord
+from gateway.domain.settlement import Account, SettlementBatch
+from gateway.ports.accounts import AccountStore
 from gateway.primitives.errors import Forbidden, Issue, Unprocessable
-from gateway.settlement.model import Account, SettlementBatch
 
 __all__ = ["batch_authoriser", "settlement_organisation"]
 

@@ -7,15 +7,14 @@ owner; a standard or *enkeltoppgjør* account names its owner (the practitioner 
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.settlement.model import AccountingType
+from gateway.domain.accounts import AccountRecord
+from gateway.domain.settlement import AccountingType
 
-__all__ = ["AccountChange", "AccountInput", "AccountRecord", "account_json"]
+__all__ = ["AccountChange", "AccountInput", "account_json"]
 
 _ORGNR = r"^[0-9]{9}$"
 _BANK_ACCOUNT = r"^[0-9]{11}$"
@@ -51,31 +50,6 @@ class AccountChange(BaseModel):
     owner: str | None = Field(default=None, min_length=1, max_length=100)
     messageType: str | None = Field(default=None, pattern=_MESSAGE_TYPE)  # noqa: N815
     name: str | None = Field(default=None, min_length=1, max_length=100)
-
-
-@dataclass(frozen=True, slots=True)
-class AccountRecord:
-    id: str
-    accounting_type: AccountingType
-    organisation_number: str
-    account_number: str
-    sender_her_id: str
-    owner: str
-    message_type: str
-    name: str | None
-    created_by: str
-    created: str
-    updated: str
-
-    def with_changes(self, **changes: Any) -> AccountRecord:
-        return dataclasses.replace(self, **changes)
-
-    def body(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any]) -> AccountRecord:
-        return cls(**{**body, "accounting_type": AccountingType(body["accounting_type"])})
 
 
 def account_json(record: AccountRecord) -> dict[str, Any]:

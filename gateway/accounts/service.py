@@ -17,13 +17,14 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 
-from gateway.accounts.model import AccountChange, AccountInput, AccountRecord
-from gateway.accounts.store import AccountStore
-from gateway.auth.principal import Principal, Scope
+from gateway.accounts.model import AccountChange, AccountInput
 from gateway.auth.tenancy import may_see, require_tenant, sees_all
+from gateway.domain.access import Principal, Scope
+from gateway.domain.accounts import AccountRecord
+from gateway.domain.settlement import AccountingType, default_message_type
+from gateway.ports.accounts import AccountStore
 from gateway.primitives.errors import Conflict, Forbidden, NotFound, Unprocessable
 from gateway.primitives.identifiers import is_valid_bank_account, is_valid_orgnr
-from gateway.settlement.model import AccountingType, default_message_type
 
 __all__ = ["AccountService"]
 

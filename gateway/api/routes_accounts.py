@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway.accounts.model import AccountChange, AccountInput, account_json
 from gateway.accounts.service import AccountService
 from gateway.auth.guard import require_scope
-from gateway.auth.principal import Principal, Scope
+from gateway.domain.access import Principal, Scope
 from gateway.primitives.errors import TransientError
 
 __all__ = ["router"]

@@ -23,11 +23,11 @@ from fastapi.responses import Response, StreamingResponse
 
 from gateway.api.openapi_docs import ok_as
 from gateway.api.runtime import Runtime
-from gateway.audit.port import AuditLog, AuditQuery
 from gateway.audit.query import parse_query
 from gateway.auth.guard import principal_of, require_scope
-from gateway.auth.principal import Scope
 from gateway.auth.tenancy import sees_all
+from gateway.domain.access import Scope
+from gateway.ports.audit import AuditLog, AuditQuery
 from gateway.primitives.errors import TransientError
 
 __all__ = ["router"]

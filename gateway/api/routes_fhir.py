@@ -22,9 +22,9 @@ from gateway.auth.tenancy import may_see, record_tenant, sees_all, tenant_condit
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.render import searchset_bundle
 from gateway.kinds import decode_stored, render_record, render_stored
+from gateway.ports.store import Stored
 from gateway.primitives.errors import NotFound
 from gateway.primitives.version import software_version
-from gateway.store.port import Stored
 
 __all__ = ["router"]
 

@@ -37,8 +37,8 @@ from gateway.api.routes_bookings import read_limited_body
 from gateway.api.runtime import Runtime
 from gateway.audit.http import note_resource
 from gateway.auth.guard import principal_of, require_scope
-from gateway.auth.principal import Scope
 from gateway.auth.tenancy import may_see
+from gateway.domain.access import Scope
 from gateway.primitives.errors import Issue, MalformedInput, NotFound, TransientError, UnsupportedMediaType
 from gateway.settlement.service import BatchRefused, SettlementService, needs_decryption
 from gateway.settlement.view import settlement_json

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.accounts.service import AccountService
-from gateway.accounts.store import open_account_store
-from gateway.audit.port import AuditLog
 from gateway.audit.recorder import AuditRecorder
 from gateway.audit.wiring import build_recorder, open_audit_log
 from gateway.bookings.ingest import BookingIngest
@@ -19,17 +17,19 @@ from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.signing import timed_signers
 from gateway.observability.wiring import Operations, build_operations
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
+from gateway.ports.audit import AuditLog
+from gateway.ports.store import Store
 from gateway.primitives.errors import ConfigurationError
 from gateway.primitives.resources import mappings_dir
 from gateway.primitives.xmlsafe import XmlLimits
 from gateway.settings import Settings
 from gateway.settlement.service import SettlementService
+from gateway.store.accounts import open_account_store
 from gateway.store.group_commit import GroupCommitWriter
-from gateway.store.port import Store
 
 if TYPE_CHECKING:
     from adapters.outbound.encryption import Decryptor
-    from adapters.outbound.ports import AddressRegister
+    from gateway.ports.outbound import AddressRegister
 
 __all__ = ["REQUIRED_MAPS", "Runtime", "build_runtime"]
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from gateway.ports.store import Condition
 from gateway.primitives.errors import MalformedInput
-from gateway.store.port import Condition
 
 __all__ = ["MAX_COUNT", "SEARCH_PARAMETERS", "SearchRequest", "parse_search"]
 

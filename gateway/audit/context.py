@@ -14,7 +14,7 @@ from collections.abc import Mapping, MutableMapping
 from contextvars import ContextVar, Token
 from typing import Any
 
-from gateway.audit.entry import ANONYMOUS, Actor
+from gateway.domain.audit import ANONYMOUS, Actor
 from gateway.primitives.request_id import current_request_id
 
 __all__ = ["actor_of_scope", "bind_scope", "current_actor", "unbind_scope"]

@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from gateway.audit.context import current_actor
-from gateway.audit.entry import OUTBOX, Action, Actor, AuditEntry, make_entry, sha256_hex
 from gateway.audit.recorder import AuditRecorder
+from gateway.domain.audit import OUTBOX, Action, Actor, AuditEntry, make_entry, sha256_hex
 
 if TYPE_CHECKING:
-    from adapters.outbound.ports import Signer
-    from gateway.settlement.compose import SignedMessage
-    from gateway.settlement.records import OutboxItem
+    from gateway.domain.settlement_records import OutboxItem, SignedMessage
+    from gateway.ports.outbound import Signer
 
 __all__ = ["DELIVERY_STATUS", "certificate_summary", "delivery_entry", "push_entry", "record_delivery",
            "record_signed", "sign_entry"]

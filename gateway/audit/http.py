@@ -29,9 +29,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.audit.context import actor_of_scope, bind_scope, unbind_scope
-from gateway.audit.entry import Action, AuditEntry, make_entry, sha256_hex
 from gateway.audit.events import push_entry
 from gateway.audit.recorder import AuditRecorder
+from gateway.domain.audit import Action, AuditEntry, make_entry, sha256_hex
 
 __all__ = ["ROUTE_ACTIONS", "AuditMiddleware", "AuditNote", "audit_note", "audited_push", "note_body",
            "note_resource"]

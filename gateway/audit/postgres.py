@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from gateway.audit.chain import ChainReport, verify
-from gateway.audit.entry import AuditEntry, AuditRow
-from gateway.audit.port import AuditPage, AuditQuery
 from gateway.audit.sql import SELECT, append_postgres, where_clause
+from gateway.domain.audit import AuditEntry, AuditRow
+from gateway.domain.audit_chain import ChainReport, verify
+from gateway.ports.audit import AuditPage, AuditQuery
 from gateway.primitives.database_url import DatabaseURL
 from gateway.store.pg import open_pool
 
@@ -21,7 +21,7 @@ __all__ = ["PostgresAuditLog"]
 
 
 class PostgresAuditLog:
-    """Implements :class:`~gateway.audit.port.AuditLog` on PostgreSQL."""
+    """Implements :class:`~gateway.ports.audit.AuditLog` on PostgreSQL."""
 
     def __init__(self, url: DatabaseURL, *, pool_size: int = 2) -> None:
         self._pool = open_pool(url, name="nordgate-audit", min_size=1, max_size=pool_size)

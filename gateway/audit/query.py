@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gateway.audit.port import AuditQuery
+from gateway.ports.audit import AuditQuery
 from gateway.primitives.errors import MalformedInput
 
 __all__ = ["MAX_COUNT", "parse_bound", "parse_query"]

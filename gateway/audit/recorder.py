@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from gateway.audit.entry import AuditEntry
+from gateway.domain.audit import AuditEntry
 
 __all__ = ["AuditRecorder", "Sink"]
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
-from gateway.audit.chain import link
-from gateway.audit.entry import COLUMNS, AuditEntry
-from gateway.audit.port import AuditQuery
+from gateway.domain.audit import COLUMNS, AuditEntry
+from gateway.domain.audit_chain import link
+from gateway.ports.audit import AuditQuery
 
 if TYPE_CHECKING:
     from psycopg import Connection

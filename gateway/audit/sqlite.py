@@ -12,10 +12,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gateway.audit.chain import ChainReport, verify
-from gateway.audit.entry import AuditEntry, AuditRow
-from gateway.audit.port import AuditPage, AuditQuery
 from gateway.audit.sql import SELECT, append_sqlite, where_clause
+from gateway.domain.audit import AuditEntry, AuditRow
+from gateway.domain.audit_chain import ChainReport, verify
+from gateway.ports.audit import AuditPage, AuditQuery
 from gateway.primitives.errors import ConfigurationError
 from gateway.store.migrate import ensure_sqlite_schema
 
@@ -23,7 +23,7 @@ __all__ = ["SQLiteAuditLog"]
 
 
 class SQLiteAuditLog:
-    """Implements :class:`~gateway.audit.port.AuditLog` on SQLite."""
+    """Implements :class:`~gateway.ports.audit.AuditLog` on SQLite."""
 
     def __init__(self, path: Path | str) -> None:
         self._path = str(path)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gateway.audit.entry import AuditEntry
-from gateway.audit.port import AuditLog
 from gateway.audit.recorder import AuditRecorder, Sink
+from gateway.domain.audit import AuditEntry
+from gateway.ports.audit import AuditLog
 from gateway.primitives.database_url import DatabaseURL, parse_database_url
 from gateway.store.group_commit import GroupCommitWriter
 

@@ -1,1 +1,1 @@
-"""Who is calling: bearer JWTs and API keys, scopes and tenants (see gateway/auth/principal.py)."""
+"""Who is calling: bearer JWTs and API keys, scopes and tenants (see gateway/domain/access.py)."""

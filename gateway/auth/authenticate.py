@@ -1,4 +1,4 @@
-"""From an ``Authorization`` header to a :class:`~gateway.auth.principal.Principal`, or a refusal.
+"""From an ``Authorization`` header to a :class:`~gateway.domain.access.Principal`, or a refusal.
 
 ``Bearer <JWT>`` (three dot-separated parts) is checked as a signed token of a configured issuer;
 any other bearer value as a static API key. A JWT's scopes come from the token, its tenants from
@@ -17,7 +17,7 @@ import logging
 from gateway.auth.api_keys import ApiKeyVerifier
 from gateway.auth.config import WILDCARD_TENANT
 from gateway.auth.jwt_tokens import JwtVerifier, TokenRefused
-from gateway.auth.principal import ALL_SCOPES, Principal
+from gateway.domain.access import ALL_SCOPES, Principal
 from gateway.primitives.errors import ConfigurationError, Forbidden, Unauthenticated
 from gateway.settings import Settings
 

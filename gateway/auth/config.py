@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gateway.auth.principal import ALL_SCOPES
+from gateway.domain.access import ALL_SCOPES
 
 __all__ = ["WILDCARD_TENANT", "ApiKeyClient", "JwtIssuer", "validate_jwt_clients"]
 

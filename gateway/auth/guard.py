@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gateway.auth.principal import Principal, Scope
+from gateway.domain.access import Principal, Scope
 from gateway.primitives.errors import Forbidden, Unauthenticated
 
 __all__ = ["principal_of", "require_scope"]

@@ -2,7 +2,7 @@
 
 It runs before routing, so an unauthenticated caller learns nothing, not even whether a path
 exists (an unknown path is 401 too), and no body is read for it. Only the health and metrics
-paths pass without a token. On success the :class:`~gateway.auth.principal.Principal` is put on
+paths pass without a token. On success the :class:`~gateway.domain.access.Principal` is put on
 ``request.state.principal`` (``scope["state"]``) for the routes, the scope checks and the audit.
 The token itself is never logged, stored, or echoed back.
 """

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from gateway.auth.config import WILDCARD_TENANT
-from gateway.auth.principal import Principal
+from gateway.domain.access import Principal
+from gateway.ports.store import Condition
 from gateway.primitives.errors import Forbidden
-from gateway.store.port import Condition
 
 __all__ = [
     "TENANT_TOKENS",

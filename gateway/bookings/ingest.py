@@ -20,9 +20,9 @@ from gateway.fhir.common import FhirVersion
 from gateway.formats import parse_message
 from gateway.kinds import render_record, render_stored
 from gateway.mappings import MappingSet
+from gateway.ports.store import Store, StoreSession
 from gateway.primitives.xmlsafe import XmlLimits
 from gateway.recordstore import Outcome
-from gateway.store.port import Store, StoreSession
 
 __all__ = ["BookingIngest", "PushResult"]
 

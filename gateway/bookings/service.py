@@ -21,13 +21,13 @@ from __future__ import annotations
 import functools
 import uuid
 
-from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord, PersonRef
 from gateway.domain.booking import Booking, BookingAction, BookingEvent
+from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord, PersonRef
 from gateway.mappings import MappingSet
+from gateway.ports.store import Stored, StoreSession
 from gateway.primitives.errors import Conflict, Unprocessable
 from gateway.primitives.identifiers import IdentifierKind
 from gateway.recordstore import Outcome, RecordWriter
-from gateway.store.port import Stored, StoreSession
 
 __all__ = ["Outcome", "apply_event", "appointment_id"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord
+from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord
 from gateway.mappings import MappingSet
+from gateway.ports.store import Token
 from gateway.primitives.identifiers import IdentifierKind
-from gateway.store.port import Token
 
 __all__ = ["appointment_response_tokens", "appointment_tokens", "identifier_tokens", "instant_token"]
 

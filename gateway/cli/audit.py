@@ -22,7 +22,7 @@ import typer
 from gateway.primitives.errors import NordgateError
 
 if TYPE_CHECKING:
-    from gateway.audit.port import AuditLog
+    from gateway.ports.audit import AuditLog
 
 __all__ = ["register"]
 
@@ -45,8 +45,8 @@ def _open(url: str | None) -> AuditLog:
 
 
 def _write_rows(audit_log: AuditLog, first: str | None, last: str | None, out: BinaryIO) -> int:
-    from gateway.audit.port import AuditQuery  # noqa: PLC0415
     from gateway.audit.query import parse_bound  # noqa: PLC0415
+    from gateway.ports.audit import AuditQuery  # noqa: PLC0415
 
     query = AuditQuery(since=parse_bound(first, name="--from"), until=parse_bound(last, name="--to", end=True))
     written = 0
@@ -117,7 +117,7 @@ def _check_anchor(audit_log: AuditLog, anchor: str) -> list[str]:
     seq_text, _, expected = anchor.partition(":")
     if not seq_text.isdigit() or len(expected) != 64:
         return [f"--expect-head must be SEQ:HASH (64 hex digits), not {anchor[:80]!r}"]
-    from gateway.audit.port import AuditQuery  # noqa: PLC0415
+    from gateway.ports.audit import AuditQuery  # noqa: PLC0415
 
     seq = int(seq_text)
     for row in audit_log.export(AuditQuery(), chunk=1000):

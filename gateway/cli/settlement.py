@@ -34,8 +34,8 @@ from gateway.primitives.errors import MalformedInput, NordgateError, PayloadTooL
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from adapters.outbound.ports import AddressRegister, Signer
-    from gateway.settlement.model import BillVerdict, SettlementPlan
+    from gateway.domain.settlement import BillVerdict, SettlementPlan
+    from gateway.ports.outbound import AddressRegister, Signer
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_REFUSED", "register"]
 
@@ -119,7 +119,7 @@ def _signer(kind: str, *, p12: Path | None, password_env: str | None, password_f
 
 def _refuse_other_kind(signer: str, plan: SettlementPlan) -> None:
     """``CERT_KIND_MISMATCH`` before the card or file is opened: no PIN asked for a card that cannot sign."""
-    from adapters.outbound.ports import CertificateKind  # noqa: PLC0415
+    from gateway.domain.parties import CertificateKind  # noqa: PLC0415
     from gateway.primitives.errors import SigningRefused  # noqa: PLC0415
 
     offered = CertificateKind.ENTERPRISE if signer == "enterprise" else CertificateKind.PERSONAL

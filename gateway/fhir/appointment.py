@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from typing import Any
 
-from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord
+from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord
 from gateway.fhir.canonical import extension, naming_system
 from gateway.fhir.common import FhirVersion, Meta, coded, drop_empty, identifier, person_reference
 from gateway.mappings import MappingSet

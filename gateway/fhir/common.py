@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from gateway.bookings.records import PersonRef
+from gateway.domain.booking_records import PersonRef
 from gateway.mappings import MappingSet, Translation
 from gateway.primitives.identifiers import IdentifierKind
 

@@ -22,10 +22,10 @@ import uuid
 from decimal import Decimal
 from typing import Any, Final
 
-from gateway.groups.records import BillCard, GroupParticipant, GroupSessionRecord
+from gateway.domain.group_records import BillCard, GroupParticipant, GroupSessionRecord
 from gateway.kinds import decode_stored
+from gateway.ports.store import Condition, Store, Token
 from gateway.primitives.identifiers import Identifier
-from gateway.store.port import Condition, Store, Token
 
 __all__ = ["BILL_CARD_PARAMETER", "PAY_LATER", "bill_card", "bill_card_json", "bill_card_tokens", "bill_guid",
            "bill_number", "group_bill_cards", "patient_bill_cards"]

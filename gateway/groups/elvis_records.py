@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import uuid
 
-from gateway.bookings.records import AppointmentRecord
 from gateway.bookings.service import appointment_id
 from gateway.domain.booking import PersonName
+from gateway.domain.booking_records import AppointmentRecord
+from gateway.domain.group_records import EncounterRecord, GroupParticipant, GroupSessionRecord
 from gateway.domain.groups import GroupLeader
-from gateway.groups.records import EncounterRecord, GroupParticipant, GroupSessionRecord
+from gateway.domain.records import PersonRef
+from gateway.ports.store import Stored
 from gateway.primitives.errors import Unprocessable
 from gateway.primitives.identifiers import Identifier
-from gateway.records import PersonRef
 from gateway.recordstore import RecordWriter
-from gateway.store.port import Stored
 
 __all__ = [
     "ElvisWriter",

@@ -37,6 +37,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from gateway.domain.group_records import EncounterRecord, GroupParticipant, GroupSessionRecord
 from gateway.domain.groups import (
     NO_SHOW_VISIT_TYPE,
     TELEPHONE_VISIT_TYPE,
@@ -46,6 +47,7 @@ from gateway.domain.groups import (
     TelephoneContactReported,
     VisitRegistered,
 )
+from gateway.domain.records import PersonRef
 from gateway.groups.elvis_records import (
     ElvisWriter,
     find_participant,
@@ -56,12 +58,10 @@ from gateway.groups.elvis_records import (
     replace_participant,
 )
 from gateway.groups.elvis_telephone import apply_telephone_contact
-from gateway.groups.records import EncounterRecord, GroupParticipant, GroupSessionRecord
 from gateway.mappings import MappingSet
+from gateway.ports.store import StoreSession
 from gateway.primitives.errors import Conflict
-from gateway.records import PersonRef
 from gateway.recordstore import Outcome
-from gateway.store.port import StoreSession
 
 __all__ = [
     "CANCELLED_BY_MAP",

@@ -21,7 +21,8 @@ refuses them with 422 ``NOT_A_TELEPHONE_CONTACT`` and nothing is stored.
 
 from __future__ import annotations
 
-from gateway.bookings.records import AppointmentRecord
+from gateway.domain.booking_records import AppointmentRecord
+from gateway.domain.group_records import EncounterRecord
 from gateway.domain.groups import (
     TELEPHONE_FEE,
     TELEPHONE_PAYMENT,
@@ -35,11 +36,10 @@ from gateway.groups.elvis_records import (
     person_ref,
     telephone_encounter_id,
 )
-from gateway.groups.records import EncounterRecord
 from gateway.mappings import MappingSet
+from gateway.ports.store import StoreSession
 from gateway.primitives.errors import Conflict
 from gateway.recordstore import Outcome
-from gateway.store.port import StoreSession
 
 __all__ = ["TELEPHONE_TIME_TYPE", "apply_telephone_contact"]
 

@@ -20,7 +20,7 @@ receivables, are :mod:`gateway.groups.bill_cards`. How the claim maps:
   named another (an exempted patient pays nothing of it: ``patientSharePaid`` stays false and the
   settlement rules say who pays);
 - the problemstilling (diagnosis) by HELFO's rule for the account's practice type
-  (:func:`gateway.settlement.model.diagnosis_rule`): where it is required, every billed patient must
+  (:func:`gateway.domain.settlement.diagnosis_rule`): where it is required, every billed patient must
   have one, else the whole draft is refused (422 ``GROUP_DIAGNOSIS_MISSING``, one issue per patient,
   named by FNR/DNR as on the bills); where it is forbidden (kommunal fysioterapi) it stays in the
   journal (the Encounter) and off the bill;
@@ -34,16 +34,16 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from gateway.groups.bill_cards import bill_guid, bill_number
-from gateway.groups.records import BillingAccount, GroupParticipant, GroupSessionRecord
-from gateway.primitives.errors import Conflict, Issue, Unprocessable
-from gateway.settlement.model import (
+from gateway.domain.group_records import BillingAccount, GroupParticipant, GroupSessionRecord
+from gateway.domain.settlement import (
     AccountingType,
     DiagnosisRule,
     PracticeType,
     default_practice_type,
     diagnosis_rule,
 )
+from gateway.groups.bill_cards import bill_guid, bill_number
+from gateway.primitives.errors import Conflict, Issue, Unprocessable
 
 __all__ = ["PAY_LATER_NOTE", "draft_batch", "practice_type_of"]
 

@@ -30,11 +30,17 @@ import uuid
 from typing import Final
 
 from gateway.domain.group_appointments import AttendanceEntry, Finish, Tariff
+from gateway.domain.group_records import (
+    BillingAccount,
+    EncounterRecord,
+    GroupParticipant,
+    GroupSessionRecord,
+    TariffLine,
+)
+from gateway.domain.records import PersonRef
 from gateway.groups.bill_cards import bill_card
-from gateway.groups.records import BillingAccount, EncounterRecord, GroupParticipant, GroupSessionRecord, TariffLine
 from gateway.primitives.errors import Conflict, Unprocessable
 from gateway.primitives.identifiers import Identifier, IdentifierKind
-from gateway.records import PersonRef
 
 __all__ = ["encounter_id", "finish_session"]
 

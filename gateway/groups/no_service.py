@@ -35,14 +35,14 @@ from collections.abc import Callable
 from typing import Final
 
 from gateway.domain.group_appointments import GroupAction, GroupAppointmentEvent, Person
+from gateway.domain.group_records import GroupParticipant, GroupSessionRecord
+from gateway.domain.records import PersonRef
 from gateway.groups.no_finish import finish_session
-from gateway.groups.records import GroupParticipant, GroupSessionRecord
 from gateway.mappings import MappingSet
+from gateway.ports.store import Stored, StoreSession
 from gateway.primitives.errors import Conflict, Unprocessable
 from gateway.primitives.identifiers import Identifier, IdentifierKind
-from gateway.records import PersonRef
 from gateway.recordstore import Outcome, RecordWriter
-from gateway.store.port import Stored, StoreSession
 
 __all__ = ["DELETE_WINDOW", "apply_group_event", "group_appointment_id"]
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from gateway.bookings.tokens import identifier_tokens, instant_token
+from gateway.domain.group_records import EncounterRecord, GroupSessionRecord
+from gateway.domain.records import PersonRef
 from gateway.fhir.canonical import naming_system
 from gateway.groups.bill_cards import bill_card_tokens
-from gateway.groups.records import EncounterRecord, GroupSessionRecord
 from gateway.mappings import MappingSet
+from gateway.ports.store import Token
 from gateway.primitives.identifiers import IdentifierKind
-from gateway.records import PersonRef
-from gateway.store.port import Token
 
 __all__ = ["encounter_tokens", "group_session_tokens"]
 

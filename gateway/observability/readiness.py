@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adapters.outbound.ports import AddressRegister
 from gateway.observability.probe import DatabaseProbe
+from gateway.ports.outbound import AddressRegister
 
 __all__ = ["Check", "Readiness"]
 

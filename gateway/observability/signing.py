@@ -11,14 +11,15 @@ from collections.abc import Mapping
 
 from lxml import etree
 
-from adapters.outbound.ports import CertificateKind, Signer
+from gateway.domain.parties import CertificateKind
 from gateway.observability.metrics import GatewayMetrics
+from gateway.ports.outbound import Signer
 
 __all__ = ["TimedSigner", "timed_signers"]
 
 
 class TimedSigner:
-    """Implements :class:`~adapters.outbound.ports.Signer` around another signer."""
+    """Implements :class:`~gateway.ports.outbound.Signer` around another signer."""
 
     def __init__(self, inner: Signer, metrics: GatewayMetrics) -> None:
         self._inner = inner

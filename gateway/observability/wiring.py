@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.outbound.address_register import CachingAddressRegister
-from adapters.outbound.ports import AddressRegister
 from gateway.observability.collectors import OutboxCollector, RegisterCacheCollector
 from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.probe import DatabaseProbe
 from gateway.observability.readiness import Readiness
+from gateway.ports.outbound import AddressRegister
 from gateway.primitives.database_url import DatabaseURL
 
 __all__ = ["Operations", "build_operations"]

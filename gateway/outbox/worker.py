@@ -26,13 +26,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adapters.outbound.ports import Transport
 from gateway.audit.events import record_delivery
 from gateway.audit.recorder import AuditRecorder
+from gateway.domain.settlement_records import OutboxItem
+from gateway.ports.outbound import Transport
+from gateway.ports.settlement import SettlementStore
 from gateway.primitives.clock import instant
 from gateway.primitives.errors import NordgateError, TransientError
 from gateway.primitives.request_id import bound_request_id
-from gateway.settlement.records import OutboxItem, SettlementStore
 
 __all__ = ["OutboxWorker", "RetryPolicy"]
 

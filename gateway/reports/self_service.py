@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gateway.bookings.records import AppointmentRecord
+from gateway.domain.booking_records import AppointmentRecord
+from gateway.domain.schedule_records import SlotRecord
 from gateway.kinds import decode_stored
+from gateway.ports.store import Condition, Store, Stored
 from gateway.primitives.errors import MalformedInput
 from gateway.reports.periods import Period, PeriodKind, periods
-from gateway.schedule.records import SlotRecord
-from gateway.store.port import Condition, Store, Stored
 
 __all__ = ["BOOKED_STATUSES", "GOAL_WEEKS", "SELF_BOOKED_ORIGINS", "ReportRequest", "parse_request",
            "self_service_report"]

@@ -16,8 +16,8 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar
 
-from gateway.records import decode_record, encode_record
-from gateway.store.port import StoreSession
+from gateway.domain.records import decode_record, encode_record
+from gateway.ports.store import StoreSession
 
 __all__ = ["INDEX_TYPE", "SlotDayIndex", "load_day", "save_day"]
 

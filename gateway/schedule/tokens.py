@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from gateway.bookings.tokens import identifier_tokens, instant_token
+from gateway.domain.schedule_records import ScheduleRecord, SlotRecord
 from gateway.mappings import MappingSet
+from gateway.ports.store import Token
 from gateway.primitives.identifiers import IdentifierKind
-from gateway.schedule.records import ScheduleRecord, SlotRecord
-from gateway.store.port import Token
 
 __all__ = ["schedule_tokens", "slot_tokens"]
 

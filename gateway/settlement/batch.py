@@ -1,4 +1,4 @@
-"""Reading a settlement batch: JSON bytes in, a :class:`~gateway.settlement.model.SettlementBatch`
+"""Reading a settlement batch: JSON bytes in, a :class:`~gateway.domain.settlement.SettlementBatch`
 out, or a 4xx error with a stable code and a JSON pointer when the batch as a whole cannot be read.
 
 What concerns the whole batch refuses it; what concerns one bill refuses that bill alone, as a
@@ -33,18 +33,7 @@ from typing import Any, Final
 
 from jsonschema import ValidationError
 
-from gateway.primitives.errors import Issue, Unprocessable
-from gateway.primitives.identifiers import classify_norwegian_person, is_valid_bank_account, is_valid_orgnr
-from gateway.primitives.jsonsafe import (
-    SHAPE_VALIDATORS,
-    SchemaValidator,
-    check_schema,
-    decode_json,
-    pointer,
-    validator_for,
-)
-from gateway.primitives.resources import load_json_schema
-from gateway.settlement.model import (
+from gateway.domain.settlement import (
     HELFO_HER_ID,
     Account,
     AccountingType,
@@ -61,6 +50,17 @@ from gateway.settlement.model import (
     default_message_type,
     default_practice_type,
 )
+from gateway.primitives.errors import Issue, Unprocessable
+from gateway.primitives.identifiers import classify_norwegian_person, is_valid_bank_account, is_valid_orgnr
+from gateway.primitives.jsonsafe import (
+    SHAPE_VALIDATORS,
+    SchemaValidator,
+    check_schema,
+    decode_json,
+    pointer,
+    validator_for,
+)
+from gateway.primitives.resources import load_json_schema
 
 __all__ = ["DEFAULT_MAX_BATCH_BYTES", "SCHEMA_NAME", "parse_batch"]
 

@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from gateway.domain.settlement import BillVerdict, SettlementPlan, Verdict
+from gateway.domain.settlement_records import BillClaim, ClaimKind, HeldClaim
 from gateway.primitives.errors import Issue
-from gateway.settlement.model import BillVerdict, SettlementPlan, Verdict
-from gateway.settlement.records import BillClaim, ClaimKind, HeldClaim
 from gateway.settlement.rules import totals_of
 
 __all__ = ["ALREADY_CLAIMED", "ClaimRefusal", "PlanRefused", "claims_of", "guid_key", "narrowed", "refusals"]

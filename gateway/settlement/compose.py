@@ -28,36 +28,28 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from lxml import etree
 
 from adapters.outbound.msghead import MSGHEAD_XSD, build_settlement_msghead, validate_msghead
-from adapters.outbound.ports import AddressRegister, CertificateKind, CommunicationParty, Signer
 from adapters.outbound.signing.binding import holder_issue, organisation_issue
 from adapters.outbound.signing.certificates import organisation_number, personal_serial_number
+from gateway.domain.parties import CertificateKind, CommunicationParty
+from gateway.domain.settlement import BillVerdict, SettlementBatch, SettlementPlan, Verdict
+from gateway.domain.settlement_records import SignedMessage
+from gateway.ports.outbound import AddressRegister, Signer
 from gateway.primitives.errors import NotFound, SigningRefused, TransientError, Unprocessable
-from gateway.settlement.model import BillVerdict, SettlementBatch, SettlementPlan, Verdict
 from gateway.settlement.rules import check
 
-__all__ = ["REFUSAL_CODES", "SignedMessage", "bind_to_sender", "choose_signer", "compose_signed", "kith_schema_dir",
+__all__ = ["REFUSAL_CODES", "bind_to_sender", "choose_signer", "compose_signed", "kith_schema_dir",
            "lookup_party", "verdicts_of_refusal"]
 
 #: Codes of :func:`gateway.settlement.rules.check` that refuse a whole, readable batch.
 REFUSAL_CODES = frozenset({"BATCH_EMPTY", "BATCH_REFUSED_ALL_OR_NOTHING"})
 
 Step = Callable[[str], None]
-
-
-@dataclass(frozen=True, slots=True)
-class SignedMessage:
-    msg_id: str
-    receiver_her_id: str
-    sender_her_id: str
-    signed_at: dt.datetime
-    xml: bytes
 
 
 def _no_step(_: str) -> None:

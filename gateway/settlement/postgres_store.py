@@ -23,8 +23,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from gateway.primitives.database_url import DatabaseURL
-from gateway.settlement.records import (
+from gateway.domain.settlement_records import (
     AppRecOutcome,
     BillClaim,
     DeliveryState,
@@ -33,6 +32,7 @@ from gateway.settlement.records import (
     SettlementRecord,
     SettlementState,
 )
+from gateway.primitives.database_url import DatabaseURL
 from gateway.settlement.sql_store import (
     APPREC_FROM,
     OUTBOX_COLUMNS,
@@ -55,7 +55,7 @@ _DEADLOCK_ATTEMPTS: Final = 3
 
 
 class PostgresSettlementStore(SqlSettlementStore):
-    """Implements :class:`~gateway.settlement.records.SettlementStore` on PostgreSQL."""
+    """Implements :class:`~gateway.ports.settlement.SettlementStore` on PostgreSQL."""
 
     _param = "%s"
 

@@ -25,8 +25,8 @@ from typing import Final
 import orjson
 
 from adapters.outbound.apprec import AppRec, AppRecStatus
+from gateway.domain.settlement_records import AppRecOutcome, ReceiptError
 from gateway.settlement.claims import guid_key
-from gateway.settlement.records import AppRecOutcome, ReceiptError
 
 __all__ = ["SentBill", "bills_named", "outcome_of", "rejected_positions", "sent_bills"]
 

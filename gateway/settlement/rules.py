@@ -23,7 +23,7 @@ enkeltregningen inkludert refusjon for fri egenandel") of an included bill:
 ``SumKravSamlet`` is the sum of the refunds of the included bills, credits counting negatively;
 ``AntallRegninger`` counts every included bill, credit bills too.
 
-Diagnoses follow the account's practice type (:mod:`gateway.settlement.practice`): where HELFO
+Diagnoses follow the account's practice type (:mod:`gateway.domain.settlement_practice`): where HELFO
 requires one, a bill without is refused; where HELFO says none is given (kommunal fysioterapi),
 the bill's diagnoses are not sent and the verdict carries a note saying so. Dropping them rather
 than refusing: the diagnosis is health data HELFO must not get and has no use for, EPJs attach it
@@ -38,9 +38,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
-from adapters.outbound.ports import CertificateKind
-from gateway.primitives.errors import Issue, Unprocessable
-from gateway.settlement.model import (
+from gateway.domain.parties import CertificateKind
+from gateway.domain.settlement import (
     AccountingType,
     Bill,
     BillVerdict,
@@ -58,6 +57,7 @@ from gateway.settlement.model import (
     diagnosis_rule,
     diagnosis_systems,
 )
+from gateway.primitives.errors import Issue, Unprocessable
 
 __all__ = ["check", "refund_of", "required_signer_kind", "totals_of"]
 

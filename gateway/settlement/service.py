@@ -22,7 +22,7 @@ good) nor a settlement without its claims (the bills free to be sent twice), and
 needs expiring. The price is a signature thrown away when two submissions of the same bills race;
 to keep that to real races, the claims already held are read first and those bills refused
 before anything is signed. That read decides nothing: the unique indexes do. When the store finds
-some claims held after all (:class:`~gateway.settlement.records.ClaimsHeld`), those bills are
+some claims held after all (:class:`~gateway.domain.settlement_records.ClaimsHeld`), those bills are
 refused ``BILL_ALREADY_CLAIMED``, the plan is made again from the rest and signed again. Every such
 round refuses at least one more bill, so the loop ends; a round that met a claim released in the
 meantime stores again as it was, a bounded number of times.
@@ -44,21 +44,23 @@ from cryptography import x509
 
 from adapters.outbound.apprec import AppRec, AppRecStatus, parse_apprec
 from adapters.outbound.cms import content_type_of, looks_like_cms
-from adapters.outbound.ports import AddressRegister, CertificateKind, Signer
 from adapters.outbound.signed_data import SignedMessage, open_signed_data
 from adapters.outbound.signing.binding import SENDER_SIGNER_MISMATCH, organisation_issue
 from adapters.outbound.signing.certificates import classify, describe, organisation_number
 from gateway.audit.events import record_signed
 from gateway.audit.recorder import AuditRecorder
+from gateway.domain.parties import CertificateKind
+from gateway.domain.settlement import BillVerdict, SettlementBatch, SettlementPlan
+from gateway.domain.settlement_records import ClaimsHeld, NewSettlement, SettlementRecord, SettlementState
+from gateway.ports.outbound import AddressRegister, Signer
+from gateway.ports.settlement import SettlementStore
 from gateway.primitives.clock import instant
 from gateway.primitives.errors import Conflict, Issue, NotFound, TransientError, Unprocessable
 from gateway.primitives.request_id import current_request_id
 from gateway.settlement.batch import DEFAULT_MAX_BATCH_BYTES, parse_batch
 from gateway.settlement.claims import PlanRefused, claims_of, narrowed, refusals
 from gateway.settlement.compose import REFUSAL_CODES, compose_signed, verdicts_of_refusal
-from gateway.settlement.model import BillVerdict, SettlementBatch, SettlementPlan
 from gateway.settlement.receipts import outcome_of, rejected_positions, sent_bills
-from gateway.settlement.records import ClaimsHeld, NewSettlement, SettlementRecord, SettlementState, SettlementStore
 from gateway.settlement.rules import check
 from gateway.settlement.view import totals_bytes, verdicts_bytes
 

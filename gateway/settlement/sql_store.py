@@ -9,7 +9,7 @@ Bill claims are inserted with ``ON CONFLICT DO NOTHING`` against the partial uni
 revision 0006 (both engines know the clause): a claim another transaction holds, committed or still
 in flight (PostgreSQL makes the insert wait for it), is skipped instead of aborting the
 transaction, so the rows that did not go in name exactly the bills already claimed. Then the whole
-transaction is rolled back and :class:`~gateway.settlement.records.ClaimsHeld` names their holders.
+transaction is rolled back and :class:`~gateway.domain.settlement_records.ClaimsHeld` names their holders.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Final, TypeVar
 
 import orjson
 
-from gateway.settlement.records import (
+from gateway.domain.settlement_records import (
     AppRecOutcome,
     BillClaim,
     ClaimKind,
@@ -111,7 +111,7 @@ def settlement_record(row: tuple[Any, ...]) -> SettlementRecord:
 
 
 class SqlSettlementStore:
-    """The shared half of a :class:`~gateway.settlement.records.SettlementStore`. Subclasses give
+    """The shared half of a :class:`~gateway.ports.settlement.SettlementStore`. Subclasses give
     ``_transaction`` (one committed transaction), ``_read`` and their placeholder ``_param``."""
 
     _param = "?"

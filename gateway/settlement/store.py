@@ -17,14 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.primitives.errors import ConfigurationError
-from gateway.settlement.records import (
+from gateway.domain.settlement_records import (
     AppRecOutcome,
     DeliveryState,
     OutboxItem,
     SettlementRecord,
     SettlementState,
 )
+from gateway.primitives.errors import ConfigurationError
 from gateway.settlement.sql_store import (
     APPREC_FROM,
     OUTBOX_COLUMNS,
@@ -41,7 +41,7 @@ T = TypeVar("T")
 
 
 class SQLiteSettlementStore(SqlSettlementStore):
-    """Implements :class:`~gateway.settlement.records.SettlementStore` on SQLite."""
+    """Implements :class:`~gateway.ports.settlement.SettlementStore` on SQLite."""
 
     def __init__(self, path: Path | str) -> None:
         self._path = str(path)

@@ -17,9 +17,9 @@ from typing import Any, Final
 import orjson
 
 from adapters.outbound.apprec import AppRecStatus
-from gateway.settlement.model import BillVerdict, SettlementTotals
+from gateway.domain.settlement import BillVerdict, SettlementTotals
+from gateway.domain.settlement_records import AppRecOutcome, ReceiptError, SettlementRecord, SettlementState
 from gateway.settlement.receipts import rejected_positions, sent_bills
-from gateway.settlement.records import AppRecOutcome, ReceiptError, SettlementRecord, SettlementState
 
 __all__ = ["APPREC_STATUS_TEXT", "settlement_json", "totals_bytes", "verdict_dict", "verdicts_bytes"]
 

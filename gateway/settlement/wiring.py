@@ -17,7 +17,8 @@ from cryptography import x509
 
 from adapters.outbound.address_register import AddressRegisterClient, CachingAddressRegister
 from adapters.outbound.encryption import MEDIA_TYPE, Decryptor
-from adapters.outbound.ports import AddressRegister, CertificateKind, Signer, Transport
+from gateway.domain.parties import CertificateKind
+from gateway.ports.outbound import AddressRegister, Signer, Transport
 from gateway.primitives.errors import ConfigurationError
 from gateway.settings import Settings
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from gateway.store.port import Store, StoreSession
+from gateway.ports.store import Store, StoreSession
 
 __all__ = ["GroupCommitWriter"]
 

@@ -24,12 +24,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gateway.audit.entry import AuditEntry
 from gateway.audit.sql import append_postgres
+from gateway.domain.audit import AuditEntry
+from gateway.ports.store import Condition, SearchPage, Stored, Token
 from gateway.primitives.clock import utc_now_instant
 from gateway.primitives.database_url import DatabaseURL
 from gateway.store.pg import RaceLost, contended, is_lost_race, open_pool
-from gateway.store.port import Condition, SearchPage, Stored, Token
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -103,7 +103,7 @@ class _Session:
 
 
 class PostgresStore:
-    """Implements :class:`~gateway.store.port.Store` on PostgreSQL (psycopg 3 and a connection pool)."""
+    """Implements :class:`~gateway.ports.store.Store` on PostgreSQL (psycopg 3 and a connection pool)."""
 
     def __init__(self, url: DatabaseURL, *, clock: Clock = _default_clock, pool_size: int = 8) -> None:
         self._clock = clock

@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.audit.entry import AuditEntry
 from gateway.audit.sql import append_sqlite
+from gateway.domain.audit import AuditEntry
+from gateway.ports.store import Condition, SearchPage, Stored, Token
 from gateway.primitives.clock import utc_now_instant
 from gateway.primitives.errors import ConfigurationError
 from gateway.store.migrate import ensure_sqlite_schema
-from gateway.store.port import Condition, SearchPage, Stored, Token
 
 __all__ = ["SQLiteStore"]
 

@@ -2,7 +2,7 @@
 
 Every ``import`` / ``from … import`` statement anywhere in a module counts: at module level, inside
 functions, under ``if TYPE_CHECKING:``, inside try/except. A package is the folder that holds a module
-(``gateway/settlement/model.py`` → ``gateway.settlement``; loose modules of ``gateway/`` → ``gateway``).
+(``gateway/domain/settlement.py`` → ``gateway.settlement``; loose modules of ``gateway/`` → ``gateway``).
 ``from a.b import c`` is an edge to the module ``a.b.c`` when it exists, else to ``a.b`` (as grimp and
 import-linter resolve it).
 

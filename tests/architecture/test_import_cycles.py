@@ -9,7 +9,7 @@ from __future__ import annotations
 from tests.architecture.import_graph import function_level_imports, package_cycles
 
 # A ratchet while issue 11 untangles the packages: these only go down.
-LARGEST_CYCLE = 21
+LARGEST_CYCLE = 13
 FUNCTION_LEVEL_IMPORTS = 95
 
 

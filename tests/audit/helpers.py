@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from gateway.api.runtime import Runtime
-from gateway.audit.port import AuditQuery
+from gateway.ports.audit import AuditQuery
 
 __all__ = ["rows", "rows_of"]
 

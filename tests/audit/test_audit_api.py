@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
-from gateway.audit.entry import GENESIS, sha256_hex
+from gateway.domain.audit import GENESIS, sha256_hex
 from gateway.settings import Settings, load_settings
 from tests.adapters.inbound.crm_scheduling.messages import UNIT, make_booking
 from tests.audit.helpers import rows, rows_of

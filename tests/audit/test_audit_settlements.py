@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
-from gateway.audit.entry import sha256_hex
+from gateway.domain.audit import sha256_hex
 from tests.api.test_settlements import JSON, XML, settings_for, wait_for
 from tests.audit.helpers import rows, rows_of
 from tests.auth_helpers import DEFAULT_CLIENT, api_key_settings

@@ -16,10 +16,10 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from gateway.audit.entry import Actor, make_entry
-from gateway.audit.port import AuditLog, AuditQuery
 from gateway.audit.wiring import open_audit_log
 from gateway.cli import build_app
+from gateway.domain.audit import Actor, make_entry
+from gateway.ports.audit import AuditLog, AuditQuery
 from gateway.primitives.database_url import parse_database_url
 
 ACTOR = Actor("test-client", ("SE2321000131-E000000000001",), "req-1")
@@ -128,7 +128,7 @@ def test_a_removed_row_breaks_the_chain(audit_log: AuditLog, database_url: str) 
 
 def test_a_rehashed_forgery_still_breaks_at_the_next_row(audit_log: AuditLog, database_url: str) -> None:
     """Editing a row *and* recomputing its hash leaves the next row pointing at the old hash."""
-    from gateway.audit.entry import row_hash  # noqa: PLC0415
+    from gateway.domain.audit import row_hash  # noqa: PLC0415
 
     [row] = [r for r in audit_log.export(AuditQuery()) if r.seq == 2]
     forged = (*row.material()[:2], "someone-else", *row.material()[3:])

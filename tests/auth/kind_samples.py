@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.bookings.records import AppointmentRecord, AppointmentResponseRecord
-from gateway.groups.records import EncounterRecord, GroupSessionRecord
-from gateway.records import PersonRef
-from gateway.schedule.records import ScheduleRecord, SlotRecord
+from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord
+from gateway.domain.group_records import EncounterRecord, GroupSessionRecord
+from gateway.domain.records import PersonRef
+from gateway.domain.schedule_records import ScheduleRecord, SlotRecord
 
 __all__ = ["sample_records"]
 

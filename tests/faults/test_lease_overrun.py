@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from gateway.database import open_settlement_store
+from gateway.domain.settlement_records import NewSettlement, SettlementState
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
+from gateway.ports.settlement import SettlementStore
 from gateway.primitives.clock import instant
-from gateway.settlement.records import NewSettlement, SettlementState, SettlementStore
 from tests.database import database_url_for
 from tests.settlement.service.helpers import FixedClock
 

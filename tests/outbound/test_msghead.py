@@ -15,11 +15,11 @@ from lxml import etree
 
 from adapters.outbound.bkm import BKM_NS
 from adapters.outbound.msghead import MSGHEAD_NS, build_settlement_msghead, validate_msghead, wrap
-from adapters.outbound.ports import PartyType
+from gateway.domain.parties import PartyType
+from gateway.domain.settlement import SettlementPlan
 from gateway.primitives.errors import ConfigurationError, Unprocessable
 from gateway.primitives.xmlsafe import parse_xml
 from gateway.settlement.batch import parse_batch
-from gateway.settlement.model import SettlementPlan
 from gateway.settlement.rules import check
 from tests.settlement.factories import (
     NO_REFERENCE,

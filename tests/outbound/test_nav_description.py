@@ -34,8 +34,8 @@ from lxml import etree
 
 from adapters.outbound.bkm import BKM_NS
 from adapters.outbound.msghead import build_settlement_msghead
+from gateway.domain.settlement import ExemptionCode
 from gateway.primitives.xmlsafe import parse_xml
-from gateway.settlement.model import ExemptionCode
 from gateway.settlement.rules import check
 from tests.settlement.factories import (
     NO_REFERENCE,

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from adapters.outbound.ports import CommunicationParty, PartyType, PhysicalAddress
+from gateway.domain.parties import CommunicationParty, PartyType, PhysicalAddress
+from gateway.domain.settlement import SettlementBatch
 from gateway.primitives.identifiers import fnr_check_digits
 from gateway.settlement.batch import parse_batch
-from gateway.settlement.model import SettlementBatch
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples" / "settlements"

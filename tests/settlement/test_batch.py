@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from gateway.domain.settlement import AccountingType, DiagnosisSystem, ExemptionCode, PracticeType, Verdict
 from gateway.primitives.errors import MalformedInput, PayloadTooLarge, Unprocessable
 from gateway.primitives.identifiers import IdentifierKind
 from gateway.settlement.batch import parse_batch
-from gateway.settlement.model import AccountingType, DiagnosisSystem, ExemptionCode, PracticeType, Verdict
 from gateway.settlement.rules import check
 from tests.settlement.factories import (
     OTHER,

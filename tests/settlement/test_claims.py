@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from gateway.domain.settlement import SettlementPlan, Verdict
+from gateway.domain.settlement_records import BillClaim, ClaimKind, HeldClaim
 from gateway.settlement.claims import PlanRefused, claims_of, narrowed, refusals
-from gateway.settlement.model import SettlementPlan, Verdict
-from gateway.settlement.records import BillClaim, ClaimKind, HeldClaim
 from gateway.settlement.rules import check
 from tests.settlement.factories import SIGNER, batch_dict, bill, parse
 

@@ -7,8 +7,8 @@ import orjson
 import pytest
 
 from adapters.outbound.apprec import parse_apprec
+from gateway.domain.settlement_records import AppRecOutcome, ReceiptError
 from gateway.settlement.receipts import SentBill, bills_named, outcome_of, rejected_positions, sent_bills
-from gateway.settlement.records import AppRecOutcome, ReceiptError
 from tests.settlement.service.helpers import apprec
 
 GUID_A = "0b7e5c1e-2222-4c4c-8a8a-000000000001"

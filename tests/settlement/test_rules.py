@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from adapters.outbound.ports import CertificateKind
+from gateway.domain.parties import CertificateKind
+from gateway.domain.settlement import AccountingType, Verdict
 from gateway.primitives.errors import Unprocessable
 from gateway.settlement.batch import parse_batch
-from gateway.settlement.model import AccountingType, Verdict
 from gateway.settlement.rules import check, refund_of, required_signer_kind
 from tests.settlement.factories import OTHER, PATIENT, SIGNER, batch_dict, bill, parse, sample_paths
 

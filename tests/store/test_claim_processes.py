@@ -37,7 +37,7 @@ BILLS = range(1, 4 * ROUNDS + 3)  # every bill either process submits
 CLAIMER = """
 import json, sys, time
 from pathlib import Path
-from adapters.outbound.ports import CertificateKind
+from gateway.domain.parties import CertificateKind
 from gateway.database import open_settlement_store
 from gateway.settlement.service import BatchRefused, SettlementService
 from tests.settlement.service.helpers import batch, bill, enterprise_signer, register, to_bytes

@@ -16,10 +16,11 @@ import psycopg
 import pytest
 
 from gateway.database import open_settlement_store
+from gateway.domain.settlement_records import NewSettlement, SettlementState
 from gateway.outbox.worker import OutboxWorker
+from gateway.ports.settlement import SettlementStore
 from gateway.primitives.clock import instant
 from gateway.primitives.database_url import parse_database_url
-from gateway.settlement.records import NewSettlement, SettlementState, SettlementStore
 from tests.settlement.service.helpers import FixedClock
 
 pytestmark = pytest.mark.postgres

@@ -21,8 +21,8 @@ from gateway.bookings.ingest import BookingIngest, PushResult
 from gateway.database import open_store
 from gateway.fhir.common import FhirVersion
 from gateway.mappings import MappingSet, load_mappings
+from gateway.ports.store import Store, Stored, StoreSession, Token
 from gateway.primitives.resources import mappings_dir
-from gateway.store.port import Store, Stored, StoreSession, Token
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot, update_booking
 
 pytestmark = pytest.mark.postgres

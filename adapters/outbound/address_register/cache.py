@@ -1,4 +1,4 @@
-"""A TTL cache in front of any :class:`~adapters.outbound.ports.AddressRegister`.
+"""A TTL cache in front of any :class:`~gateway.ports.outbound.AddressRegister`.
 
 - Positive answers (party details, certificates) live ``ttl_s`` (default one hour): AR data
   changes rarely and every settlement batch asks for the same few receivers.
@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, TypeVar, cast
 
-from adapters.outbound.ports import AddressRegister, CommunicationParty
+from gateway.domain.parties import CommunicationParty
+from gateway.ports.outbound import AddressRegister
 from gateway.primitives.errors import ConfigurationError, NotFound
 
 __all__ = ["CacheStats", "CachingAddressRegister"]
@@ -52,7 +53,7 @@ class _Negative:
 
 
 class CachingAddressRegister:
-    """Implements :class:`~adapters.outbound.ports.AddressRegister`; ``ping`` is never cached."""
+    """Implements :class:`~gateway.ports.outbound.AddressRegister`; ``ping`` is never cached."""
 
     def __init__(
         self,

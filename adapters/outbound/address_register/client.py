@@ -38,7 +38,7 @@ from lxml import etree
 
 from adapters.outbound.address_register import soap
 from adapters.outbound.address_register.soap import Operation, SoapFault
-from adapters.outbound.ports import CommunicationParty
+from gateway.domain.parties import CommunicationParty
 from gateway.primitives.errors import ConfigurationError, MalformedInput, NotFound, PayloadTooLarge, RegisterUnavailable
 
 __all__ = ["DEFAULT_RETRY", "AddressRegisterClient", "RetryPolicy"]
@@ -80,7 +80,7 @@ class _Transient:
 
 
 class AddressRegisterClient:
-    """Implements :class:`adapters.outbound.ports.AddressRegister` against the SOAP service."""
+    """Implements :class:`gateway.ports.outbound.AddressRegister` against the SOAP service."""
 
     def __init__(
         self,

@@ -28,7 +28,7 @@ from typing import Final
 
 from lxml import etree
 
-from adapters.outbound.ports import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
+from gateway.domain.parties import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
 from gateway.primitives.errors import MalformedInput
 from gateway.primitives.xmlsafe import local_name, parse_xml
 

@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from adapters.outbound.address_register import soap
 from adapters.outbound.address_register.soap import NO_SUCH_HER_ID_ERROR_CODE, Operation
-from adapters.outbound.ports import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
+from gateway.domain.parties import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
 from gateway.primitives.errors import ConfigurationError, MalformedInput, PayloadTooLarge
 
 __all__ = ["MODES", "PartyRecord", "StubControl", "StubRegister", "StubReply", "create_stub_app", "load_parties"]

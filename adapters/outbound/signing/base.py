@@ -14,17 +14,17 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
-from adapters.outbound.ports import CertificateKind
 from adapters.outbound.signing.binding import CardHolders
 from adapters.outbound.signing.certificates import check_certificate, classify, personal_serial_number
 from adapters.outbound.signing.xmldsig import sign_enveloped
+from gateway.domain.parties import CertificateKind
 from gateway.primitives.errors import ConfigurationError
 
 __all__ = ["CertificateSigner"]
 
 
 class CertificateSigner:
-    """Base of the signers; implements the :class:`~adapters.outbound.ports.Signer` protocol.
+    """Base of the signers; implements the :class:`~gateway.ports.outbound.Signer` protocol.
 
     :meth:`sign` does not look at the clock: the settlement service calls :meth:`check` with the
     signing time and the account's expected kind and organisation number first.

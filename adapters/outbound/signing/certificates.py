@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
-from adapters.outbound.ports import CertificateKind
+from gateway.domain.parties import CertificateKind
 from gateway.primitives.errors import Issue, SigningRefused
 
 __all__ = [

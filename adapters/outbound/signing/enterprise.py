@@ -23,7 +23,7 @@ __all__ = ["EnterpriseCertificateSigner"]
 
 
 class EnterpriseCertificateSigner(CertificateSigner):
-    """A :class:`~adapters.outbound.ports.Signer` whose RSA key comes from a PKCS#12 file.
+    """A :class:`~gateway.ports.outbound.Signer` whose RSA key comes from a PKCS#12 file.
 
     Certificates the file carries besides the signer's own are used as intermediates when the
     chain is checked and are sent along in ``KeyInfo``.

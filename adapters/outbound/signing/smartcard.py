@@ -123,7 +123,7 @@ def _find_certificate(session: pkcs11.Session, key: SignMixin) -> x509.Certifica
 
 
 class SmartCardSigner(CertificateSigner):
-    """A :class:`~adapters.outbound.ports.Signer` whose RSA key stays on a PKCS#11 token.
+    """A :class:`~gateway.ports.outbound.Signer` whose RSA key stays on a PKCS#11 token.
 
     ``key_label`` / ``key_id`` pick the key when the card holds more than one (a Buypass card holds
     an authentication and a signing key: pick the signing one). The certificate is read from the

@@ -33,7 +33,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
-from adapters.outbound.ports import CertificateKind
 from adapters.outbound.signing.binding import CardHolders, holder_issue, organisation_issue
 from adapters.outbound.signing.certificates import (
     as_aware,
@@ -53,6 +52,7 @@ from adapters.outbound.signing.xmldsig import (
     canonicalize,
     detach_keeping_tail,
 )
+from gateway.domain.parties import CertificateKind
 from gateway.primitives.errors import Issue
 from gateway.primitives.xmlsafe import parse_xml
 

@@ -1,5 +1,5 @@
 """Delivery transports of signed settlement messages; each implements
-:class:`~adapters.outbound.ports.Transport` and is idempotent per message id.
+:class:`~gateway.ports.outbound.Transport` and is idempotent per message id.
 
 - :class:`DirectoryTransport`: drops ``<receiver-her-id>/<msg-id>.xml`` in a folder (the default; a
   file-based hand-over to an ebXML/AMQP sender, and the transport of tests and demos);

@@ -29,7 +29,7 @@ def _safe(value: str, what: str) -> str:
 
 
 class DirectoryTransport:
-    """Implements :class:`~adapters.outbound.ports.Transport` by writing files under ``root``."""
+    """Implements :class:`~gateway.ports.outbound.Transport` by writing files under ``root``."""
 
     def __init__(self, root: Path | str, *, suffix: str = ".xml") -> None:
         self._root = Path(root)

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from cryptography import x509
 
 from adapters.outbound.encryption import encrypt_for, encryption_certificate_issue
-from adapters.outbound.ports import AddressRegister, Transport
+from gateway.ports.outbound import AddressRegister, Transport
 from gateway.primitives.errors import NotFound, ReceiverUnavailable, RegisterUnavailable
 
 __all__ = ["EncryptingTransport"]
@@ -40,7 +40,7 @@ def _now() -> dt.datetime:
 
 
 class EncryptingTransport:
-    """Implements :class:`~adapters.outbound.ports.Transport` around ``inner``."""
+    """Implements :class:`~gateway.ports.outbound.Transport` around ``inner``."""
 
     def __init__(self, inner: Transport, register: AddressRegister, *,
                  clock: Callable[[], dt.datetime] = _now) -> None:

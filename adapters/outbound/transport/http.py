@@ -26,7 +26,7 @@ _RETRY_STATUSES: Final = frozenset({408, 425, 429})
 
 
 class HttpTransport:
-    """Implements :class:`~adapters.outbound.ports.Transport`. ``url`` may contain ``{her_id}``,
+    """Implements :class:`~gateway.ports.outbound.Transport`. ``url`` may contain ``{her_id}``,
     replaced by the receiver's HER-id."""
 
     def __init__(self, url: str, *, timeout_s: float = 30.0, transport: httpx.BaseTransport | None = None,

@@ -10,9 +10,9 @@ import orjson
 import pytest
 
 from gateway.bookings.ingest import BookingIngest
+from gateway.domain.group_records import GroupSessionRecord
 from gateway.fhir.common import FhirVersion
 from gateway.groups.no_service import group_appointment_id
-from gateway.groups.records import GroupSessionRecord
 from gateway.kinds import decode_stored
 from gateway.primitives.errors import Conflict, NordgateError
 from tests.adapters.inbound.no_group.events import CLINIC, GROUP, added, body, created

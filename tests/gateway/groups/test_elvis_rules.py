@@ -15,14 +15,14 @@ from fhir.resources.R4B.encounter import Encounter as EncounterR4
 
 from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_store
+from gateway.domain.group_records import GroupSessionRecord
+from gateway.domain.records import PersonRef
 from gateway.fhir.common import FhirVersion
 from gateway.groups.elvis_records import appointment_id, group_encounter_id, group_session_id
-from gateway.groups.records import GroupSessionRecord
 from gateway.kinds import decode_stored
 from gateway.mappings import load_mappings
 from gateway.primitives.errors import Conflict, NordgateError, Unprocessable
 from gateway.primitives.resources import mappings_dir
-from gateway.records import PersonRef
 from tests.adapters.inbound.crm_scheduling.messages import cancel_booking, make_booking, timeslot
 from tests.adapters.inbound.elvis.messages import (
     ELSA,

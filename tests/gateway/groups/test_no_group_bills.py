@@ -12,22 +12,22 @@ import orjson
 import pytest
 
 from gateway.bookings.ingest import BookingIngest
-from gateway.groups.bill_cards import PAY_LATER, bill_guid, group_bill_cards, patient_bill_cards
-from gateway.groups.no_bills import PAY_LATER_NOTE, draft_batch
-from gateway.groups.no_service import group_appointment_id
-from gateway.primitives.errors import Unprocessable
-from gateway.primitives.identifiers import classify_norwegian_person
-from gateway.primitives.resources import load_json_schema
-from gateway.settlement.batch import parse_batch
-from gateway.settlement.model import (
+from gateway.domain.settlement import (
     AccountingType,
     DiagnosisRule,
     ExemptionCode,
     PracticeType,
     diagnosis_rule,
 )
+from gateway.groups.bill_cards import PAY_LATER, bill_guid, group_bill_cards, patient_bill_cards
+from gateway.groups.no_bills import PAY_LATER_NOTE, draft_batch
+from gateway.groups.no_service import group_appointment_id
+from gateway.ports.store import Condition
+from gateway.primitives.errors import Unprocessable
+from gateway.primitives.identifiers import classify_norwegian_person
+from gateway.primitives.resources import load_json_schema
+from gateway.settlement.batch import parse_batch
 from gateway.settlement.rules import check
-from gateway.store.port import Condition
 from tests.adapters.inbound.no_group.events import ACCOUNT, CLINIC, P1, P2, P3, P4, finished
 from tests.gateway.groups.no_group_steps import APPOINTMENT, booked, conflict_of, push, record, refused
 

@@ -19,11 +19,11 @@ from gateway.fhir.common import FhirVersion
 from gateway.formats import parse_message
 from gateway.kinds import render_stored
 from gateway.mappings import load_mappings
+from gateway.ports.store import Store
 from gateway.primitives.errors import NordgateError
 from gateway.primitives.resources import mappings_dir
 from gateway.schedule.service import schedule_id, slot_id
 from gateway.schedule.slot_days import INDEX_TYPE
-from gateway.store.port import Store
 from tests.adapters.inbound.crm_scheduling.available import PERFORMER, available_response, free_slot
 from tests.adapters.inbound.crm_scheduling.messages import UNIT, soap
 from tests.database import store_url_for

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.outbound.address_register import CacheStats, CachingAddressRegister
 from adapters.outbound.address_register.stub_server import StubRegister
-from adapters.outbound.ports import CommunicationParty, PartyType
+from gateway.domain.parties import CommunicationParty, PartyType
 from gateway.primitives.errors import NotFound, RegisterUnavailable
 
 from .conftest import HELFO, MakeClient, stub_handler

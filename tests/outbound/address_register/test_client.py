@@ -12,7 +12,7 @@ from cryptography import x509
 from adapters.outbound.address_register import AddressRegisterClient, RetryPolicy, soap
 from adapters.outbound.address_register.soap import Operation
 from adapters.outbound.address_register.stub_server import PartyRecord, StubRegister
-from adapters.outbound.ports import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
+from gateway.domain.parties import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
 from gateway.primitives.errors import ConfigurationError, MalformedInput, NotFound, RegisterUnavailable
 
 from .conftest import CLINIC, HELFO, INACTIVE, PERSON, PHYSIO, MakeClient, in_turn, stub_handler

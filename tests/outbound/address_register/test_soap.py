@@ -8,7 +8,7 @@ import pytest
 
 from adapters.outbound.address_register import soap
 from adapters.outbound.address_register.soap import Operation, SoapFault
-from adapters.outbound.ports import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
+from gateway.domain.parties import CommunicationParty, ElectronicAddress, PartyType, PhysicalAddress
 from gateway.primitives.errors import MalformedInput
 from gateway.primitives.xmlsafe import parse_xml
 

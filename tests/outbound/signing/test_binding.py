@@ -16,17 +16,17 @@ import pytest
 from cryptography import x509
 from lxml import etree
 
-from adapters.outbound.ports import CertificateKind
 from adapters.outbound.signing.binding import CardHolders
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
 from adapters.outbound.signing.example_certs import ORGNR_A, ORGNR_B, PERSONAL_SERIAL, ExampleCertificates
 from adapters.outbound.signing.smartcard import SmartCardSigner
 from adapters.outbound.signing.verify import verify_msghead
 from adapters.outbound.signing.xmldsig import detach_keeping_tail
+from gateway.domain.parties import CertificateKind
+from gateway.domain.settlement import SettlementPlan
 from gateway.primitives.errors import ConfigurationError, SigningRefused
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.compose import compose_signed
-from gateway.settlement.model import SettlementPlan
 from gateway.settlement.rules import check
 from tests.settlement.service.helpers import batch, register, to_bytes
 

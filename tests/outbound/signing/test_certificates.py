@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from adapters.outbound.ports import CertificateKind
+from gateway.domain.parties import CertificateKind
 from adapters.outbound.signing.certificates import (
     ENTERPRISE_POLICY_OID,
     PERSONAL_POLICY_OID,

@@ -14,11 +14,12 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 from signxml.verifier import XMLVerifier
 
-from adapters.outbound.ports import CertificateKind, Signer
 from adapters.outbound.signing.base import CertificateSigner
 from adapters.outbound.signing.example_certs import ExampleCertificates
 from adapters.outbound.signing.verify import verify_msghead
 from adapters.outbound.signing.xmldsig import DSIG_NS, sign_enveloped
+from gateway.domain.parties import CertificateKind
+from gateway.ports.outbound import Signer
 from gateway.primitives.errors import SigningRefused
 
 from .conftest import serialize, unsigned_msghead

@@ -13,8 +13,8 @@ from cryptography import x509
 from lxml import etree
 
 from adapters.outbound.address_register import AddressRegisterClient
-from adapters.outbound.ports import CertificateKind
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
+from gateway.domain.parties import CertificateKind
 from gateway.settlement.wiring import in_process_register
 
 REPO = Path(__file__).resolve().parents[3]

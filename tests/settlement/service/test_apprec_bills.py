@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.outbound.ports import CertificateKind
 from gateway.database import open_settlement_store
+from gateway.domain.parties import CertificateKind
+from gateway.domain.settlement_records import SettlementState
 from gateway.primitives.errors import Conflict
-from gateway.settlement.records import SettlementState
 from gateway.settlement.service import SettlementService
 from gateway.settlement.view import settlement_json
 from tests.database import database_url_for

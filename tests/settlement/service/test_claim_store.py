@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from gateway.database import open_settlement_store
-from gateway.primitives.clock import instant
-from gateway.settlement.records import (
+from gateway.domain.settlement_records import (
     AppRecOutcome,
     BillClaim,
     ClaimKind,
     ClaimsHeld,
     NewSettlement,
     SettlementState,
-    SettlementStore,
 )
+from gateway.ports.settlement import SettlementStore
+from gateway.primitives.clock import instant
 from tests.database import database_url_for
 from tests.settlement.service.helpers import FixedClock
 

@@ -12,10 +12,11 @@ import orjson
 import pytest
 from lxml import etree
 
-from adapters.outbound.ports import CertificateKind
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
 from gateway.database import open_settlement_store
-from gateway.settlement.records import BillClaim, HeldClaim, SettlementRecord, SettlementState, SettlementStore
+from gateway.domain.parties import CertificateKind
+from gateway.domain.settlement_records import BillClaim, HeldClaim, SettlementRecord, SettlementState
+from gateway.ports.settlement import SettlementStore
 from gateway.settlement.service import BatchRefused, SettlementService
 from gateway.settlement.view import settlement_json
 from tests.database import database_url_for

@@ -10,11 +10,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from adapters.outbound.ports import CertificateKind, Signer
 from adapters.outbound.signing.verify import verify_msghead
 from gateway.database import open_settlement_store
+from gateway.domain.parties import CertificateKind
+from gateway.domain.settlement_records import SettlementState
+from gateway.ports.outbound import Signer
 from gateway.primitives.errors import Conflict, MalformedInput, NotFound, SigningRefused, TransientError, Unprocessable
-from gateway.settlement.records import SettlementState
 from gateway.settlement.service import BatchRefused, SettlementService
 from gateway.settlement.view import settlement_json
 from tests.database import database_url_for

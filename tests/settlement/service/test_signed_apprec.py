@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from adapters.outbound.address_register import AddressRegisterClient
-from adapters.outbound.ports import CertificateKind
 from gateway.database import open_settlement_store
+from gateway.domain.parties import CertificateKind
+from gateway.domain.settlement_records import SettlementRecord, SettlementState
 from gateway.primitives.errors import NordgateError
-from gateway.settlement.records import SettlementRecord, SettlementState
 from gateway.settlement.service import SettlementService
 from gateway.settlement.wiring import in_process_register
 from tests.database import database_url_for

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from gateway.database import open_settlement_store
+from gateway.domain.settlement_records import AppRecOutcome, DeliveryState, NewSettlement, SettlementState
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
+from gateway.ports.settlement import SettlementStore
 from gateway.primitives.clock import instant
 from gateway.primitives.errors import ReceiverUnavailable, Unprocessable
-from gateway.settlement.records import AppRecOutcome, DeliveryState, NewSettlement, SettlementState, SettlementStore
 from tests.database import database_url_for
 from tests.settlement.service.helpers import FixedClock
 
@@ -100,7 +101,8 @@ def test_backoff_doubles_up_to_the_ceiling_with_jitter() -> None:
 def test_worker_retries_with_backoff_then_delivers(store: SettlementStore) -> None:
     clock = FixedClock()
     queued(store, clock)
-    transport = FakeTransport([ReceiverUnavailable("RECEIVER_UNREACHABLE", "down"), ReceiverUnavailable("RECEIVER_HTTP_502", "y")])
+    transport = FakeTransport([ReceiverUnavailable("RECEIVER_UNREACHABLE", "down"),
+                               ReceiverUnavailable("RECEIVER_HTTP_502", "y")])
     worker = OutboxWorker(store, transport, policy=RetryPolicy(5, 10.0, 100.0), clock=clock, jitter=lambda: 0.0)
     assert worker.run_once() == 1
     record = store.get("s1")
@@ -130,7 +132,8 @@ def test_worker_gives_up_after_the_last_attempt(store: SettlementStore) -> None:
     clock.advance(5)
     worker.run_once()
     record = store.get("s1")
-    assert record is not None and record.state is SettlementState.FAILED and record.last_error == "RECEIVER_UNREACHABLE: d"
+    assert record is not None and record.state is SettlementState.FAILED
+    assert record.last_error == "RECEIVER_UNREACHABLE: d"
     assert record.delivery is not None and record.delivery.state is DeliveryState.FAILED
 
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from gateway.audit.chain import ChainReport
-from gateway.audit.entry import AuditEntry, AuditRow
+from gateway.domain.audit import AuditEntry, AuditRow
+from gateway.domain.audit_chain import ChainReport
 
 __all__ = ["AuditLog", "AuditPage", "AuditQuery"]
 

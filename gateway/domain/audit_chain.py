@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.audit.entry import GENESIS, AuditEntry, AuditRow, row_hash
+from gateway.domain.audit import GENESIS, AuditEntry, AuditRow, row_hash
 
 __all__ = ["ChainReport", "link", "verify"]
 
@@ -22,7 +22,7 @@ _MAX_PROBLEMS = 20
 
 
 def link(entries: Sequence[AuditEntry], head: tuple[int, str] | None) -> list[tuple[Any, ...]]:
-    """Rows (all columns, :data:`~gateway.audit.entry.COLUMNS` order) for ``entries`` after ``head``
+    """Rows (all columns, :data:`~gateway.domain.audit.COLUMNS` order) for ``entries`` after ``head``
     (the last stored ``(seq, hash)``, None for an empty log)."""
     seq, previous = head if head is not None else (0, GENESIS)
     rows: list[tuple[Any, ...]] = []

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from adapters.outbound.ports import CertificateKind
-from gateway.primitives.errors import Issue
-from gateway.primitives.identifiers import IdentifierKind
-from gateway.settlement.practice import (
+from gateway.domain.parties import CertificateKind
+from gateway.domain.settlement_practice import (
     DiagnosisRule,
     DiagnosisSystem,
     PracticeType,
     diagnosis_rule,
     diagnosis_systems,
 )
+from gateway.primitives.errors import Issue
+from gateway.primitives.identifiers import IdentifierKind
 
 __all__ = [
     "HELFO_HER_ID",

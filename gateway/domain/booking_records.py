@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from gateway.records import PersonRef
+from gateway.domain.records import PersonRef
 
 __all__ = ["AppointmentRecord", "AppointmentResponseRecord", "PersonRef"]
 @dataclass(frozen=True, slots=True)

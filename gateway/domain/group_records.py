@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from gateway.records import PersonRef
+from gateway.domain.records import PersonRef
 
 __all__ = ["BillCard", "BillingAccount", "EncounterRecord", "GroupParticipant", "GroupSessionRecord", "TariffLine"]
 

@@ -4,61 +4,20 @@
 - :class:`Signer`: turns an unsigned MsgHead into an enveloped-signed one.
 - :class:`Transport`: delivers one signed message; raises
   :class:`~gateway.primitives.errors.ReceiverUnavailable` when the receiver should be tried again later.
+
+Implemented in ``adapters/outbound`` and bound in ``gateway/bootstrap.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Protocol
 
 from lxml import etree
 
-__all__ = [
-    "AddressRegister",
-    "CertificateKind",
-    "CommunicationParty",
-    "ElectronicAddress",
-    "PartyType",
-    "PhysicalAddress",
-    "Signer",
-    "Transport",
-]
+from gateway.domain.parties import CertificateKind, CommunicationParty
 
-
-class PartyType(StrEnum):
-    PERSON = "Person"
-    ORGANIZATION = "Organization"
-    SERVICE = "Service"
-    DEPARTMENT = "Department"
-
-
-@dataclass(frozen=True, slots=True)
-class ElectronicAddress:
-    type_code: str
-    address: str
-
-
-@dataclass(frozen=True, slots=True)
-class PhysicalAddress:
-    street: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CommunicationParty:
-    her_id: str
-    name: str
-    type: PartyType
-    active: bool
-    organization_number: str | None = None
-    parent_her_id: str | None = None
-    parent_name: str | None = None
-    parent_organization_number: str | None = None
-    electronic_addresses: tuple[ElectronicAddress, ...] = field(default_factory=tuple)
-    physical_addresses: tuple[PhysicalAddress, ...] = field(default_factory=tuple)
+__all__ = ["AddressRegister", "Signer", "Transport"]
 
 
 class AddressRegister(Protocol):
@@ -75,11 +34,6 @@ class AddressRegister(Protocol):
         ...
 
     def ping(self) -> bool: ...
-
-
-class CertificateKind(StrEnum):
-    PERSONAL = "personal"      # Buypass smart card, SEID policy 2.16.578.1.26.1.3.1
-    ENTERPRISE = "enterprise"  # virksomhetssertifikat, SEID policy 2.16.578.1.26.1.3.2
 
 
 class Signer(Protocol):

@@ -11,33 +11,18 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
-from gateway.accounts.model import AccountRecord
+from gateway.domain.accounts import AccountRecord
+from gateway.ports.accounts import AccountStore
 from gateway.primitives.database_url import DatabaseURL
 from gateway.primitives.errors import ConfigurationError
 
-__all__ = ["AccountStore", "PostgresAccountStore", "SQLiteAccountStore", "open_account_store"]
+__all__ = ["PostgresAccountStore", "SQLiteAccountStore", "open_account_store"]
 
 _COLUMNS = "id, organisation_number, accounting_type, owner, created, updated, body"
-
-
-class AccountStore(Protocol):
-    def add(self, record: AccountRecord) -> None: ...
-
-    def get(self, account_id: str) -> AccountRecord | None: ...
-
-    def of_organisations(self, organisations: Iterable[str] | None) -> list[AccountRecord]:
-        """Accounts of these organisation numbers (None: every account), by organisation and id."""
-        ...
-
-    def update(self, record: AccountRecord) -> None: ...
-
-    def delete(self, account_id: str) -> bool: ...
-
-    def close(self) -> None: ...
 
 
 def _row(record: AccountRecord) -> tuple[Any, ...]:
