@@ -20,12 +20,17 @@ fix this" apart from "transient, retry later":
     │   └── ReceiverUnavailable          delivery transport failed
     └── ConfigurationError               start-up refused: settings, mappings, certificates
 
-Codes are upper-case snake words; they are part of the API and never renamed.
+Codes are upper-case snake words; they are part of the API and never renamed. Every code is listed,
+with its status and meaning, in :mod:`gateway.primitives.error_codes`; making an error or an
+:class:`Issue` with a code that is not there (or an error whose class has another status than the
+code's) raises :class:`~gateway.primitives.error_codes.ErrorCodeMisuse`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from gateway.primitives.error_codes import STATUS_OF, check_finding, check_raised
 
 __all__ = [
     "ConfigurationError",
@@ -55,6 +60,10 @@ class Issue:
     message: str
     location: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.code not in STATUS_OF:  # one dict lookup; families and unknown codes take the slow path
+            check_finding(self.code)
+
 
 @dataclass(eq=False)
 class NordgateError(Exception):
@@ -69,6 +78,8 @@ class NordgateError(Exception):
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
+        if STATUS_OF.get(self.code) != self.http_status:  # one dict lookup; see error_codes on why it raises
+            check_raised(self.code, self.http_status)
 
     def __str__(self) -> str:
         where = f" at {self.location}" if self.location else ""
