@@ -37,8 +37,8 @@ def bare_app() -> FastAPI:
 def gateway_app(db: str, port: int) -> FastAPI:
     # Imported here so that the bare floor never depends on (or pays for) the gateway's imports.
     from gateway.api import create_app  # noqa: PLC0415
+    from gateway.config.settings import load_settings  # noqa: PLC0415
     from gateway.domain.access import ALL_SCOPES  # noqa: PLC0415
-    from gateway.settings import load_settings  # noqa: PLC0415
 
     client = {"client_id": "benchmark", "key_sha256": hashlib.sha256(BENCH_KEY.encode()).hexdigest(),
               "scopes": sorted(ALL_SCOPES), "tenants": ["*"]}

@@ -38,7 +38,7 @@ from gateway.bookings.ingest import BookingIngest, PushResult  # noqa: E402
 from gateway.database import open_store  # noqa: E402
 from gateway.domain.audit import Actor, sha256_hex  # noqa: E402
 from gateway.fhir.common import FhirVersion  # noqa: E402
-from gateway.mappings import load_mappings  # noqa: E402
+from gateway.fhir.mappings import load_mappings  # noqa: E402
 from gateway.primitives.database_url import parse_database_url  # noqa: E402
 from gateway.primitives.resources import mappings_dir  # noqa: E402
 from gateway.store.group_commit import GroupCommitWriter  # noqa: E402

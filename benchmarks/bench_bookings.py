@@ -65,8 +65,8 @@ from lxml import etree  # noqa: E402
 
 from gateway.bookings.ingest import BookingIngest  # noqa: E402
 from gateway.fhir.common import FhirVersion  # noqa: E402
+from gateway.fhir.mappings import load_mappings  # noqa: E402
 from gateway.formats import parse_xml_message  # noqa: E402
-from gateway.mappings import load_mappings  # noqa: E402
 from gateway.ports.store import Stored, Token  # noqa: E402
 from gateway.primitives.resources import mappings_dir  # noqa: E402
 from gateway.primitives.xmlsafe import parse_xml  # noqa: E402

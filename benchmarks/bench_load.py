@@ -69,8 +69,8 @@ def auth_setup() -> tuple[dict[str, str], dict[str, str]]:
     """(server environment, request headers) for an API-key client of this run, when the build has
     authentication; ({}, {}) otherwise."""
     try:
+        from gateway.config.settings import Settings  # noqa: PLC0415
         from gateway.domain.access import ALL_SCOPES  # noqa: PLC0415
-        from gateway.settings import Settings  # noqa: PLC0415
     except ImportError:
         return {}, {}
     if "api_keys" not in Settings.model_fields:

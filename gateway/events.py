@@ -6,9 +6,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from gateway.mappings import MappingSet
+from gateway.fhir.mappings import MappingSet
 from gateway.ports.store import StoreSession
-from gateway.recordstore import Outcome
+from gateway.state.writer import Outcome
 
 __all__ = ["Handler", "apply_event"]
 

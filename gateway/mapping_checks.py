@@ -1,6 +1,6 @@
 """``nordgate mappings check``: what the start-up check of ConceptMaps cannot know.
 
-Start-up (:func:`gateway.mappings.load_mappings`) refuses a map that is not valid FHIR, maps a code
+Start-up (:func:`gateway.fhir.mappings.load_mappings`) refuses a map that is not valid FHIR, maps a code
 twice or has an unknown equivalence. This module adds what needs data the gateway does not carry at
 run time:
 
@@ -24,8 +24,8 @@ from typing import Any
 
 import orjson
 
+from gateway.fhir.mappings import IDENTIFIER_TABLE, ConceptMapIndex, load_concept_map, load_mappings
 from gateway.golden import GoldenCase, run_case
-from gateway.mappings import IDENTIFIER_TABLE, ConceptMapIndex, load_concept_map, load_mappings
 from gateway.primitives.errors import ConfigurationError, NordgateError
 
 __all__ = ["KNOWN_CODES", "Finding", "MapReport", "Unmapped", "check_maps", "known_codes", "unmapped_codes"]

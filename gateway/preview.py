@@ -17,14 +17,15 @@ from adapters.inbound import crm_scheduling, elvis, no_group
 from gateway.bookings.ingest import BookingIngest
 from gateway.events import apply_event
 from gateway.fhir.common import FhirVersion
-from gateway.kinds import decode_stored, render_record
-from gateway.mappings import MappingSet
+from gateway.fhir.kinds import decode_stored, render_record
+from gateway.fhir.mappings import MappingSet
 from gateway.ports.store import StoreSession
 from gateway.primitives.errors import NordgateError
 from gateway.primitives.xmlsafe import XmlLimits, parse_xml
-from gateway.recordstore import Outcome
+from gateway.state.writer import Outcome
 from gateway.store.sqlite import SQLiteStore
 from gateway.trace.collector import Trace
+from gateway.trace.fields import trace_resource
 from gateway.trace.rules import event_name
 from gateway.trace.sources import annotate
 
@@ -116,7 +117,8 @@ def preview(message: Message, *, given: Sequence[Message] = (), source: str, ver
         stored = outcome.stored
         record = outcome.record if outcome.record is not None else decode_stored(stored)
         start = len(trace.entries)
-        resource = render_record(record, stored, mappings, version, trace=trace)
+        resource = render_record(record, stored, mappings, version,
+                                 observe=lambda rendered, resource: trace_resource(trace, rendered, resource, mappings))
         annotate(trace.entries[start:], event, record)
         entries.append({"fullUrl": f"{PREVIEW_BASE}/{stored.resource_type}/{stored.id}", "resource": resource})
     return Preview(format=detect_format(message.body, limits), events=[_event_json(event) for event in events],

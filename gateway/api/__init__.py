@@ -25,10 +25,10 @@ from gateway.audit.http import AuditMiddleware
 from gateway.auth.authenticate import build_authenticator
 from gateway.auth.guard import require_scope
 from gateway.auth.middleware import AuthMiddleware
+from gateway.config.settings import Settings
 from gateway.domain.access import Scope
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.primitives.version import software_version
-from gateway.settings import Settings
 
 __all__ = ["create_app"]
 

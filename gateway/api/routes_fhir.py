@@ -20,8 +20,8 @@ from gateway.audit.http import audit_note
 from gateway.auth.guard import principal_of
 from gateway.auth.tenancy import may_see, record_tenant, sees_all, tenant_condition
 from gateway.fhir.common import FhirVersion
+from gateway.fhir.kinds import decode_stored, render_record, render_stored
 from gateway.fhir.render import searchset_bundle
-from gateway.kinds import decode_stored, render_record, render_stored
 from gateway.ports.store import Stored
 from gateway.primitives.errors import NotFound
 from gateway.primitives.version import software_version

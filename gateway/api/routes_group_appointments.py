@@ -25,10 +25,10 @@ from gateway.api.runtime import Runtime
 from gateway.auth.guard import principal_of
 from gateway.auth.tenancy import may_see, tenant_condition
 from gateway.domain.group_records import GroupSessionRecord
+from gateway.fhir.kinds import decode_stored
 from gateway.groups.bill_cards import group_bill_cards, patient_bill_cards
 from gateway.groups.no_bills import draft_batch
 from gateway.groups.no_service import group_appointment_id
-from gateway.kinds import decode_stored
 from gateway.primitives.errors import NotFound
 from gateway.primitives.identifiers import classify_norwegian_person
 

@@ -10,9 +10,10 @@ from gateway.accounts.service import AccountService
 from gateway.audit.recorder import AuditRecorder
 from gateway.audit.wiring import build_recorder, open_audit_log
 from gateway.bookings.ingest import BookingIngest
+from gateway.config.settings import Settings
 from gateway.database import open_settlement_store, open_store, require_schema
 from gateway.fhir.common import FhirVersion
-from gateway.mappings import MappingSet, load_mappings
+from gateway.fhir.mappings import MappingSet, load_mappings
 from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.signing import timed_signers
 from gateway.observability.wiring import Operations, build_operations
@@ -22,7 +23,6 @@ from gateway.ports.store import Store
 from gateway.primitives.errors import ConfigurationError
 from gateway.primitives.resources import mappings_dir
 from gateway.primitives.xmlsafe import XmlLimits
-from gateway.settings import Settings
 from gateway.settlement.service import SettlementService
 from gateway.store.accounts import open_account_store
 from gateway.store.group_commit import GroupCommitWriter

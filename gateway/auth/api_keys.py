@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gateway.auth.config import ApiKeyClient
+from gateway.config.security import ApiKeyClient
 
 __all__ = ["KEY_PREFIX", "ApiKeyVerifier", "NewApiKey", "hash_key", "new_api_key"]
 

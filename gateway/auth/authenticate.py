@@ -15,11 +15,11 @@ import ipaddress
 import logging
 
 from gateway.auth.api_keys import ApiKeyVerifier
-from gateway.auth.config import WILDCARD_TENANT
 from gateway.auth.jwt_tokens import JwtVerifier, TokenRefused
+from gateway.config.security import WILDCARD_TENANT
+from gateway.config.settings import Settings
 from gateway.domain.access import ALL_SCOPES, Principal
 from gateway.primitives.errors import ConfigurationError, Forbidden, Unauthenticated
-from gateway.settings import Settings
 
 __all__ = ["DEV_CLIENT_ID", "Authenticator", "build_authenticator", "is_loopback"]
 

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from cryptography.x509 import load_pem_x509_certificate
 
-from gateway.auth.config import JwtIssuer
+from gateway.config.security import JwtIssuer
 from gateway.primitives.errors import ConfigurationError
 
 __all__ = ["ALLOWED_ALGORITHMS", "JwtClaims", "JwtVerifier", "TokenRefused"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gateway.auth.config import WILDCARD_TENANT
+from gateway.config.security import WILDCARD_TENANT
 from gateway.domain.access import Principal
 from gateway.ports.store import Condition
 from gateway.primitives.errors import Forbidden

@@ -17,12 +17,12 @@ import orjson
 
 from gateway.events import apply_event
 from gateway.fhir.common import FhirVersion
+from gateway.fhir.kinds import render_record, render_stored
+from gateway.fhir.mappings import MappingSet
 from gateway.formats import parse_message
-from gateway.kinds import render_record, render_stored
-from gateway.mappings import MappingSet
 from gateway.ports.store import Store, StoreSession
 from gateway.primitives.xmlsafe import XmlLimits
-from gateway.recordstore import Outcome
+from gateway.state.writer import Outcome
 
 __all__ = ["BookingIngest", "PushResult"]
 

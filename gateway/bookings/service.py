@@ -23,11 +23,11 @@ import uuid
 
 from gateway.domain.booking import Booking, BookingAction, BookingEvent
 from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord, PersonRef
-from gateway.mappings import MappingSet
+from gateway.fhir.mappings import MappingSet
 from gateway.ports.store import Stored, StoreSession
 from gateway.primitives.errors import Conflict, Unprocessable
 from gateway.primitives.identifiers import IdentifierKind
-from gateway.recordstore import Outcome, RecordWriter
+from gateway.state.writer import Outcome, RecordWriter
 
 __all__ = ["Outcome", "apply_event", "appointment_id"]
 

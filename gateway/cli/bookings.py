@@ -37,7 +37,7 @@ def map_messages(files: list[Path], *, given: list[Path], source: str, fhir_vers
     """
     from gateway.bookings.ingest import BookingIngest  # noqa: PLC0415
     from gateway.fhir.common import FhirVersion  # noqa: PLC0415
-    from gateway.mappings import load_mappings  # noqa: PLC0415
+    from gateway.fhir.mappings import load_mappings  # noqa: PLC0415
     from gateway.primitives.resources import mappings_dir as shipped  # noqa: PLC0415
     from gateway.store.sqlite import SQLiteStore  # noqa: PLC0415
 
@@ -129,7 +129,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn  # noqa: PLC0415
 
         from gateway.api import create_app  # noqa: PLC0415
-        from gateway.settings import load_settings  # noqa: PLC0415
+        from gateway.config.settings import load_settings  # noqa: PLC0415
 
         overrides: dict[str, object] = {}
         if host is not None:

@@ -24,7 +24,7 @@ UrlOption = Annotated[str | None, typer.Option("--database-url", help="default: 
 
 
 def _database(url: str | None) -> DatabaseURL:
-    from gateway.settings import load_settings  # noqa: PLC0415
+    from gateway.config.settings import load_settings  # noqa: PLC0415
 
     settings = load_settings(**({"database_url": url} if url is not None else {}))
     return settings.database

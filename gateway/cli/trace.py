@@ -14,7 +14,7 @@ def trace_message(file: Path, *, given: list[Path], source: str, fhir_version: s
     """Preview ``file`` after ``given`` (state only) on an in-memory store. Raises NordgateError with
     the file's name in ``location``, as ``nordgate map`` does."""
     from gateway.fhir.common import FhirVersion  # noqa: PLC0415 - the CLI imports only what a command needs
-    from gateway.mappings import load_mappings  # noqa: PLC0415
+    from gateway.fhir.mappings import load_mappings  # noqa: PLC0415
     from gateway.preview import Message, preview  # noqa: PLC0415
     from gateway.primitives.resources import mappings_dir as shipped  # noqa: PLC0415
 

@@ -4,7 +4,7 @@ Storing the record rather than one FHIR release means a reader chooses the relea
 a changed ConceptMap shows on the next read after a restart without re-ingesting anything. Each
 record class names its ``kind`` (what the JSON says it is) and the FHIR ``resource_type`` it is
 stored and served as; several kinds may share a resource type (a one-patient booking and a group
-session are both Appointments). The kinds are listed in :mod:`gateway.kinds`.
+session are both Appointments). The kinds are listed in :mod:`gateway.fhir.kinds`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord
 from gateway.fhir.canonical import extension, naming_system
 from gateway.fhir.common import FhirVersion, Meta, coded, drop_empty, identifier, person_reference
-from gateway.mappings import MappingSet
+from gateway.fhir.mappings import MappingSet
 from gateway.primitives.identifiers import IdentifierKind
 
 __all__ = ["render_appointment", "render_appointment_response"]

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from gateway.domain.booking_records import PersonRef
-from gateway.mappings import MappingSet, Translation
+from gateway.fhir.mappings import MappingSet, Translation
 from gateway.primitives.identifiers import IdentifierKind
 
 __all__ = ["FhirVersion", "Meta", "coded", "drop_empty", "identifier", "person_reference"]

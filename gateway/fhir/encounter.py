@@ -13,7 +13,7 @@ from gateway.domain.group_records import EncounterRecord
 from gateway.fhir.canonical import code_system, extension, naming_system
 from gateway.fhir.common import FhirVersion, Meta, drop_empty, person_reference
 from gateway.fhir.group import visit_type
-from gateway.mappings import MappingSet
+from gateway.fhir.mappings import MappingSet
 
 __all__ = ["render_encounter"]
 

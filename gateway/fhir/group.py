@@ -13,7 +13,7 @@ from typing import Any
 from gateway.domain.group_records import GroupParticipant, GroupSessionRecord
 from gateway.fhir.canonical import NO_BASIS_GROUP, code_system, extension, naming_system
 from gateway.fhir.common import FhirVersion, Meta, drop_empty, person_reference
-from gateway.mappings import MappingSet
+from gateway.fhir.mappings import MappingSet
 
 __all__ = ["VISIT_TYPE_MAPS", "render_group_session", "visit_type"]
 

@@ -1,4 +1,4 @@
-"""Bundles around rendered resources (single resources render through :mod:`gateway.kinds`)."""
+"""Bundles around rendered resources (single resources render through :mod:`gateway.fhir.kinds`)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from typing import Any
 from gateway.domain.schedule_records import LocalConcept, ScheduleRecord, SlotRecord
 from gateway.fhir.canonical import naming_system
 from gateway.fhir.common import FhirVersion, Meta, coded, drop_empty, identifier, person_reference
-from gateway.mappings import MappingSet
+from gateway.fhir.mappings import MappingSet
 from gateway.primitives.identifiers import IdentifierKind
 
 __all__ = ["render_schedule", "render_slot"]

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.conceptmap import RELATIONSHIP
-from gateway.mappings import MappingSet
+from gateway.fhir.mappings import MappingSet
 from gateway.primitives.errors import MalformedInput, NotFound
 
 __all__ = ["TRANSLATE_PARAMETERS", "TranslateRequest", "request_from_parameters", "request_from_query", "translate"]

@@ -23,16 +23,16 @@ from decimal import Decimal
 from typing import Any, Final
 
 from gateway.domain.group_records import BillCard, GroupParticipant, GroupSessionRecord
-from gateway.kinds import decode_stored
-from gateway.ports.store import Condition, Store, Token
+from gateway.fhir.kinds import decode_stored
+from gateway.fhir.tokens import BILL_CARD_PARAMETER
+from gateway.ports.store import Condition, Store
 from gateway.primitives.identifiers import Identifier
 
-__all__ = ["BILL_CARD_PARAMETER", "PAY_LATER", "bill_card", "bill_card_json", "bill_card_tokens", "bill_guid",
+__all__ = ["PAY_LATER", "bill_card", "bill_card_json", "bill_guid",
            "bill_number", "group_bill_cards", "patient_bill_cards"]
 
 JSON = dict[str, Any]
 PAY_LATER: Final = "betales-senere"
-BILL_CARD_PARAMETER: Final = "bill-card"
 _ZERO: Final = "0.00"
 _BILLS: Final = uuid.UUID("0b1d7a52-9f3e-5c6a-8e21-6e6f2d62696c")  # namespace of group bill guids
 
@@ -52,11 +52,6 @@ def bill_card(record: GroupSessionRecord, patient_share: str | None, exemption_c
     else:
         due = _ZERO if exemption_code is not None else patient_share or _ZERO
     return BillCard(status=PAY_LATER, amount_due=f"{Decimal(due):.2f}")
-
-
-def bill_card_tokens(record: GroupSessionRecord) -> list[Token]:
-    return [(BILL_CARD_PARAMETER, f"{p.bill_card.status}|{p.patient.value}")
-            for p in record.participants if p.bill_card is not None]
 
 
 def bill_card_json(record: GroupSessionRecord, participant: GroupParticipant) -> JSON:

@@ -19,7 +19,7 @@ from gateway.domain.records import PersonRef
 from gateway.ports.store import Stored
 from gateway.primitives.errors import Unprocessable
 from gateway.primitives.identifiers import Identifier
-from gateway.recordstore import RecordWriter
+from gateway.state.writer import RecordWriter
 
 __all__ = [
     "ElvisWriter",

@@ -48,6 +48,7 @@ from gateway.domain.groups import (
     VisitRegistered,
 )
 from gateway.domain.records import PersonRef
+from gateway.fhir.mappings import MappingSet
 from gateway.groups.elvis_records import (
     ElvisWriter,
     find_participant,
@@ -58,10 +59,9 @@ from gateway.groups.elvis_records import (
     replace_participant,
 )
 from gateway.groups.elvis_telephone import apply_telephone_contact
-from gateway.mappings import MappingSet
 from gateway.ports.store import StoreSession
 from gateway.primitives.errors import Conflict
-from gateway.recordstore import Outcome
+from gateway.state.writer import Outcome
 
 __all__ = [
     "CANCELLED_BY_MAP",

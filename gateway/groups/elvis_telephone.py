@@ -29,6 +29,7 @@ from gateway.domain.groups import (
     TELEPHONE_VISIT_TYPE,
     TelephoneContactReported,
 )
+from gateway.fhir.mappings import MappingSet
 from gateway.groups.elvis_records import (
     ElvisWriter,
     appointment_id,
@@ -36,10 +37,9 @@ from gateway.groups.elvis_records import (
     person_ref,
     telephone_encounter_id,
 )
-from gateway.mappings import MappingSet
 from gateway.ports.store import StoreSession
 from gateway.primitives.errors import Conflict
-from gateway.recordstore import Outcome
+from gateway.state.writer import Outcome
 
 __all__ = ["TELEPHONE_TIME_TYPE", "apply_telephone_contact"]
 

@@ -37,12 +37,12 @@ from typing import Final
 from gateway.domain.group_appointments import GroupAction, GroupAppointmentEvent, Person
 from gateway.domain.group_records import GroupParticipant, GroupSessionRecord
 from gateway.domain.records import PersonRef
+from gateway.fhir.mappings import MappingSet
 from gateway.groups.no_finish import finish_session
-from gateway.mappings import MappingSet
 from gateway.ports.store import Stored, StoreSession
 from gateway.primitives.errors import Conflict, Unprocessable
 from gateway.primitives.identifiers import Identifier, IdentifierKind
-from gateway.recordstore import Outcome, RecordWriter
+from gateway.state.writer import Outcome, RecordWriter
 
 __all__ = ["DELETE_WINDOW", "apply_group_event", "group_appointment_id"]
 

@@ -1,7 +1,7 @@
 """National identifiers of Sweden and Norway: kinds, check digits, classification.
 
 Adapters return an :class:`Identifier` with a *kind*; the FHIR system URI for each kind comes from
-``mappings/identifier-systems.json`` (see :mod:`gateway.mappings`), so a region that uses another
+``mappings/identifier-systems.json`` (see :mod:`gateway.fhir.mappings`), so a region that uses another
 local system for reserve numbers changes a JSON file, not Python.
 """
 

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from gateway.domain.booking_records import AppointmentRecord
 from gateway.domain.schedule_records import SlotRecord
-from gateway.kinds import decode_stored
+from gateway.fhir.kinds import decode_stored
 from gateway.ports.store import Condition, Store, Stored
 from gateway.primitives.errors import MalformedInput
 from gateway.reports.periods import Period, PeriodKind, periods

@@ -28,11 +28,11 @@ import uuid
 from gateway.domain.availability import AvailableSlot, AvailableTimeslots
 from gateway.domain.booking import LocalCode
 from gateway.domain.schedule_records import LocalConcept, PersonRef, ScheduleRecord, SlotRecord
-from gateway.mappings import MappingSet
+from gateway.fhir.mappings import MappingSet
 from gateway.ports.store import StoreSession
 from gateway.primitives.identifiers import IdentifierKind
-from gateway.recordstore import Outcome, RecordWriter
 from gateway.schedule.slot_days import load_day, save_day
+from gateway.state.writer import Outcome, RecordWriter
 
 __all__ = ["apply_available_timeslots", "schedule_id", "slot_id"]
 

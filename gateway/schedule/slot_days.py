@@ -5,7 +5,7 @@ session can read by id but not search, and slot ids are derived from times the g
 guess, so each (schedule, day) keeps the ids it last published in a small record of its own.
 
 It is stored beside the FHIR resources under a resource type that is no FHIR type
-(``SlotDayIndex``); it is not in :mod:`gateway.kinds` (it has no FHIR rendering) nor in the search
+(``SlotDayIndex``); it is not in :mod:`gateway.fhir.kinds` (it has no FHIR rendering) nor in the search
 table, so the FHIR API never serves it and it never appears in a push's answer.
 """
 

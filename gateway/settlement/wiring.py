@@ -17,10 +17,10 @@ from cryptography import x509
 
 from adapters.outbound.address_register import AddressRegisterClient, CachingAddressRegister
 from adapters.outbound.encryption import MEDIA_TYPE, Decryptor
+from gateway.config.settings import Settings
 from gateway.domain.parties import CertificateKind
 from gateway.ports.outbound import AddressRegister, Signer, Transport
 from gateway.primitives.errors import ConfigurationError
-from gateway.settings import Settings
 
 __all__ = ["build_apprec_trust", "build_decryptor", "build_register", "build_signers", "build_transport",
            "in_process_register", "load_trust_anchors"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.mappings import Translation
+from gateway.fhir.mappings import Translation
 
 __all__ = ["By", "Trace", "TraceEntry", "by_canonical", "by_identifier_table", "by_kept_code", "by_rule",
            "by_translation"]

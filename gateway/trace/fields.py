@@ -16,7 +16,7 @@ from typing import Any
 
 from gateway.fhir.canonical import BASE
 from gateway.fhir.group import VISIT_TYPE_MAPS
-from gateway.mappings import MappingSet
+from gateway.fhir.mappings import MappingSet
 from gateway.primitives.identifiers import IdentifierKind
 from gateway.trace.collector import By, Trace, by_canonical, by_identifier_table, by_kept_code, by_translation
 

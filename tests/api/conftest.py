@@ -14,7 +14,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
-from gateway.settings import Settings, load_settings
+from gateway.config.settings import Settings, load_settings
 from tests.auth_helpers import DEFAULT_CLIENT
 from tests.database import database_url_for
 

@@ -16,8 +16,8 @@ from fhir.resources.R4B.appointment import Appointment as AppointmentR4
 from fhir.resources.R4B.bundle import Bundle as BundleR4
 
 from gateway.api import create_app
+from gateway.config.settings import load_settings
 from gateway.groups.no_service import group_appointment_id
-from gateway.settings import load_settings
 from gateway.settlement.batch import parse_batch
 from tests.adapters.inbound.no_group.events import (
     CLINIC,

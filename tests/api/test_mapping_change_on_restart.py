@@ -14,8 +14,8 @@ import orjson
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
+from gateway.config.settings import Settings, load_settings
 from gateway.primitives.resources import mappings_dir
-from gateway.settings import Settings, load_settings
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot
 from tests.api.test_bookings_api import push
 from tests.auth_helpers import DEFAULT_CLIENT

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from gateway.api import create_app
 from gateway.api.runtime import build_runtime
-from gateway.settings import load_settings
+from gateway.config.settings import load_settings
 from tests.auth_helpers import DEFAULT_CLIENT, api_key_settings
 
 pytestmark = pytest.mark.slow

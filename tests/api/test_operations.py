@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
+from gateway.config.settings import load_settings
 from gateway.observability.logs import configure_logging
-from gateway.settings import load_settings
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot
 from tests.auth_helpers import DEFAULT_CLIENT
 from tests.database import database_url_for

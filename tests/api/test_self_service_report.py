@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from gateway.cli import build_app
+from gateway.config.settings import Settings
 from gateway.primitives.xmlsafe import parse_xml
-from gateway.settings import Settings
 from tests.adapters.inbound.crm_scheduling.available import available_response, free_slot
 from tests.adapters.inbound.crm_scheduling.messages import UNIT, cancel_booking, make_booking, timeslot, update_booking
 from tests.api.test_bookings_api import push

@@ -25,8 +25,8 @@ from fastapi.testclient import TestClient
 from adapters.outbound.transport import HttpTransport
 from gateway.api import create_app
 from gateway.api.runtime import build_runtime
+from gateway.config.settings import Settings, load_settings
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
-from gateway.settings import Settings, load_settings
 from tests.auth_helpers import DEFAULT_CLIENT
 from tests.database import database_url_for
 from tests.settlement.service.helpers import (

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
+from gateway.config.settings import Settings, load_settings
 from gateway.domain.audit import GENESIS, sha256_hex
-from gateway.settings import Settings, load_settings
 from tests.adapters.inbound.crm_scheduling.messages import UNIT, make_booking
 from tests.audit.helpers import rows, rows_of
 from tests.auth_helpers import DEFAULT_CLIENT, Scope, api_key_settings, test_client_spec

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
-from gateway.settings import load_settings
+from gateway.config.settings import load_settings
 from tests.auth.tokens import write_issuers
 from tests.auth_helpers import Scope, TestClientSpec, api_key_settings, test_client_spec
 from tests.database import database_url_for

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from gateway.auth.api_keys import ApiKeyVerifier, hash_key, new_api_key
-from gateway.auth.config import ApiKeyClient
 from gateway.cli import build_app
+from gateway.config.security import ApiKeyClient
+from gateway.config.settings import load_settings
 from gateway.primitives.errors import ConfigurationError
-from gateway.settings import load_settings
 from tests.auth.conftest import READER_A, UNIT_A, AppFactory, code_of
 
 

@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from gateway.auth.authenticate import Authenticator, is_loopback
+from gateway.config.settings import load_settings
 from gateway.primitives.errors import ConfigurationError, Unauthenticated
-from gateway.settings import load_settings
 from tests.auth.conftest import AppFactory
 
 

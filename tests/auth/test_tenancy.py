@@ -8,8 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from gateway.auth.tenancy import TENANT_TOKENS, record_tenant
-from gateway.kinds import kinds
-from gateway.mappings import load_mappings
+from gateway.fhir.kinds import kinds
+from gateway.fhir.mappings import load_mappings
 from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.available import available_response, free_slot
 from tests.adapters.inbound.crm_scheduling.messages import UNIT, make_booking, timeslot

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
-from gateway.settings import load_settings
+from gateway.config.settings import load_settings
 from tests.auth_helpers import DEFAULT_CLIENT, api_key_settings
 from tests.database import database_url_for
 from tests.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE, batch, bill, to_bytes

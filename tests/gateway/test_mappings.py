@@ -10,11 +10,11 @@ import pytest
 
 from gateway.api.runtime import REQUIRED_MAPS, build_runtime
 from gateway.cli.bookings import map_messages
-from gateway.mappings import load_mappings
+from gateway.config.settings import load_settings
+from gateway.fhir.mappings import load_mappings
 from gateway.primitives.errors import ConfigurationError
 from gateway.primitives.identifiers import IdentifierKind
 from gateway.primitives.resources import mappings_dir
-from gateway.settings import load_settings
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot
 from tests.database import database_url_for
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.config.settings import load_settings
 from gateway.primitives.errors import ConfigurationError
-from gateway.settings import load_settings
 
 
 def test_defaults_are_the_embedded_sqlite_gateway() -> None:

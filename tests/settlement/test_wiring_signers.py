@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway.config.settings import Settings, load_settings
 from gateway.primitives.errors import ConfigurationError
-from gateway.settings import Settings, load_settings
 from gateway.settlement.wiring import build_signers
 from tests.settlement.service.helpers import CA_PEM, CERTS
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.config.settings import load_settings
 from gateway.primitives.database_url import mask_url, parse_database_url
 from gateway.primitives.errors import ConfigurationError
-from gateway.settings import load_settings
 
 
 @pytest.mark.parametrize(("url", "engine"), [

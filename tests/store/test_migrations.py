@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from gateway.api.runtime import build_runtime
 from gateway.cli import build_app
+from gateway.config.settings import load_settings
 from gateway.primitives.database_url import parse_database_url
 from gateway.primitives.errors import ConfigurationError
-from gateway.settings import load_settings
 from gateway.store import migrate
 from gateway.store.sqlite import SQLiteStore
 from tests.database import server_url

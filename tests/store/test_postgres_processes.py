@@ -21,7 +21,7 @@ import hashlib, json, sys, time
 from pathlib import Path
 from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_store
-from gateway.mappings import load_mappings
+from gateway.fhir.mappings import load_mappings
 from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot
 

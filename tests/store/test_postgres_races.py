@@ -20,7 +20,7 @@ import pytest
 from gateway.bookings.ingest import BookingIngest, PushResult
 from gateway.database import open_store
 from gateway.fhir.common import FhirVersion
-from gateway.mappings import MappingSet, load_mappings
+from gateway.fhir.mappings import MappingSet, load_mappings
 from gateway.ports.store import Store, Stored, StoreSession, Token
 from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot, update_booking

@@ -11,7 +11,7 @@ import pytest
 
 from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_store
-from gateway.mappings import load_mappings
+from gateway.fhir.mappings import load_mappings
 from gateway.primitives.errors import Conflict, NordgateError, Unprocessable
 from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.messages import (

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gateway.cli import build_app
-from gateway.mappings import load_mappings
+from gateway.fhir.mappings import load_mappings
 from gateway.primitives.resources import mappings_dir
 from tests.conftest import SAMPLES
 

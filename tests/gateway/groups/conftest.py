@@ -9,7 +9,7 @@ import pytest
 
 from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_store
-from gateway.mappings import load_mappings
+from gateway.fhir.mappings import load_mappings
 from gateway.primitives.resources import mappings_dir
 from tests.database import store_url_for
 

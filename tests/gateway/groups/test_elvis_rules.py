@@ -18,9 +18,9 @@ from gateway.database import open_store
 from gateway.domain.group_records import GroupSessionRecord
 from gateway.domain.records import PersonRef
 from gateway.fhir.common import FhirVersion
+from gateway.fhir.kinds import decode_stored
+from gateway.fhir.mappings import load_mappings
 from gateway.groups.elvis_records import appointment_id, group_encounter_id, group_session_id
-from gateway.kinds import decode_stored
-from gateway.mappings import load_mappings
 from gateway.primitives.errors import Conflict, NordgateError, Unprocessable
 from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.messages import cancel_booking, make_booking, timeslot

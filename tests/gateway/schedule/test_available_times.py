@@ -16,9 +16,9 @@ from gateway.bookings.ingest import BookingIngest
 from gateway.database import open_store
 from gateway.domain.availability import AvailableTimeslots
 from gateway.fhir.common import FhirVersion
+from gateway.fhir.kinds import render_stored
+from gateway.fhir.mappings import load_mappings
 from gateway.formats import parse_message
-from gateway.kinds import render_stored
-from gateway.mappings import load_mappings
 from gateway.ports.store import Store
 from gateway.primitives.errors import NordgateError
 from gateway.primitives.resources import mappings_dir

@@ -10,8 +10,8 @@ import pytest
 
 from gateway.cli.bookings import outcome_for
 from gateway.fhir.common import FhirVersion
+from gateway.fhir.mappings import MappingSet, load_mappings
 from gateway.golden import GoldenCase, diff, discover, mask
-from gateway.mappings import MappingSet, load_mappings
 from gateway.preview import Message, Preview, preview
 from gateway.primitives.errors import NordgateError
 from gateway.primitives.resources import mappings_dir

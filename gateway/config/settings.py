@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gateway.auth.config import ApiKeyClient, JwtIssuer, validate_jwt_clients
+from gateway.config.security import ApiKeyClient, JwtIssuer, validate_jwt_clients
 from gateway.primitives.database_url import DatabaseURL, parse_database_url
 from gateway.primitives.errors import ConfigurationError
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.domain.records import encode_record
-from gateway.kinds import decode_stored, kind_of
-from gateway.mappings import MappingSet
+from gateway.fhir.kinds import decode_stored, kind_of
+from gateway.fhir.mappings import MappingSet
 from gateway.ports.store import Stored, StoreSession
 
 __all__ = ["Outcome", "RecordWriter"]

@@ -1,6 +1,6 @@
 """The shapes of the security settings: API-key clients, JWT issuers and the JWT client table.
 
-They are fields of :class:`gateway.settings.Settings` (``NORDGATE_API_KEYS``,
+They are fields of :class:`gateway.config.settings.Settings` (``NORDGATE_API_KEYS``,
 ``NORDGATE_JWT_ISSUERS``, ``NORDGATE_JWT_CLIENTS``, each a JSON value in the environment). A
 client's tenants are always taken from here, never from a token: a token says who the caller is
 and what it may do (scopes); what it may see is the gateway operator's decision.

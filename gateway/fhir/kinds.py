@@ -8,19 +8,33 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord
+from gateway.domain.group_records import EncounterRecord, GroupSessionRecord
 from gateway.domain.records import decode_record
+from gateway.domain.schedule_records import ScheduleRecord, SlotRecord
+from gateway.fhir.appointment import render_appointment, render_appointment_response
 from gateway.fhir.common import FhirVersion, Meta
-from gateway.mappings import MappingSet
+from gateway.fhir.encounter import render_encounter
+from gateway.fhir.group import render_group_session
+from gateway.fhir.mappings import MappingSet
+from gateway.fhir.schedule import render_schedule, render_slot
+from gateway.fhir.tokens import (
+    appointment_response_tokens,
+    appointment_tokens,
+    encounter_tokens,
+    group_session_tokens,
+    schedule_tokens,
+    slot_tokens,
+)
 from gateway.ports.store import Stored, Token
 
-if TYPE_CHECKING:
-    from gateway.trace.collector import Trace
-
-__all__ = ["Kind", "decode_stored", "kind_of", "kinds", "render_record", "render_stored"]
+__all__ = ["Kind", "Observer", "decode_stored", "kind_of", "kinds", "render_record", "render_stored"]
 
 JSON = dict[str, Any]
+#: Told every record just rendered and its resource (previews trace them; gateway/toolkit/trace).
+Observer = Callable[[Any, JSON], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +46,6 @@ class Kind:
 
 @functools.cache
 def kinds() -> dict[str, Kind]:
-    # Imported here so that the modules behind each kind may themselves use this table.
-    from gateway.bookings.tokens import appointment_response_tokens, appointment_tokens  # noqa: PLC0415
-    from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord  # noqa: PLC0415
-    from gateway.domain.group_records import EncounterRecord, GroupSessionRecord  # noqa: PLC0415
-    from gateway.domain.schedule_records import ScheduleRecord, SlotRecord  # noqa: PLC0415
-    from gateway.fhir.appointment import render_appointment, render_appointment_response  # noqa: PLC0415
-    from gateway.fhir.encounter import render_encounter  # noqa: PLC0415
-    from gateway.fhir.group import render_group_session  # noqa: PLC0415
-    from gateway.fhir.schedule import render_schedule, render_slot  # noqa: PLC0415
-    from gateway.groups.tokens import encounter_tokens, group_session_tokens  # noqa: PLC0415
-    from gateway.schedule.tokens import schedule_tokens, slot_tokens  # noqa: PLC0415
-
     table = [
         Kind(AppointmentRecord, render_appointment, appointment_tokens),
         Kind(AppointmentResponseRecord, render_appointment_response, appointment_response_tokens),
@@ -73,14 +75,12 @@ def render_stored(stored: Stored, mappings: MappingSet, version: FhirVersion) ->
 
 
 def render_record(record: Any, stored: Stored, mappings: MappingSet, version: FhirVersion,
-                  trace: Trace | None = None) -> JSON:
+                  observe: Observer | None = None) -> JSON:
     """Render a record already decoded (or just written) with the meta of its stored version.
 
-    With a ``trace`` (previews only), every coded and identifier element of the result is traced
-    to its record field and map entry; without one, rendering costs exactly what it did."""
+    With ``observe`` (previews only: the trace of every coded and identifier element), the result
+    is shown to it; without, rendering costs exactly what it did."""
     resource = kind_of(record).render(record, Meta(stored.version_id, stored.last_updated), mappings, version)
-    if trace is not None:
-        from gateway.trace.fields import trace_resource  # noqa: PLC0415 - only previews pay for it
-
-        trace_resource(trace, record, resource, mappings)
+    if observe is not None:
+        observe(record, resource)
     return resource
