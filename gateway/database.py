@@ -41,9 +41,9 @@ def open_store(url: DatabaseURL | str, *, pool_size: int = 8) -> Store:
 def open_settlement_store(url: DatabaseURL | str) -> SettlementStore:
     database = as_database_url(url)
     if database.engine == "postgresql":
-        from gateway.settlement.postgres_store import PostgresSettlementStore  # noqa: PLC0415
+        from gateway.store.settlement_postgres import PostgresSettlementStore  # noqa: PLC0415
 
         return PostgresSettlementStore(database)
-    from gateway.settlement.store import SQLiteSettlementStore  # noqa: PLC0415
+    from gateway.store.settlement_sqlite import SQLiteSettlementStore  # noqa: PLC0415
 
     return SQLiteSettlementStore(database.sqlite_path)

@@ -2,7 +2,7 @@
 
 - :mod:`gateway.domain.audit`: what one row holds and how it is hashed into the chain;
 - :mod:`gateway.domain.audit_chain`: linking new rows and verifying a stored chain;
-- :mod:`gateway.audit.sql`, :mod:`gateway.audit.sqlite`, :mod:`gateway.audit.postgres`: storage;
+- :mod:`gateway.store.audit_sql`, :mod:`gateway.store.audit_sqlite`, :mod:`gateway.store.audit_postgres`: storage;
 - :mod:`gateway.audit.recorder`: when rows are written (in the push's transaction, buffered, durable);
 - :mod:`gateway.audit.context`, :mod:`gateway.audit.http`: who did it, and the HTTP hook.
 """

@@ -19,10 +19,10 @@ _APPEND_TIMEOUT_S = 60.0
 def open_audit_log(url: DatabaseURL | str) -> AuditLog:
     database = url if isinstance(url, DatabaseURL) else parse_database_url(url)
     if database.engine == "postgresql":
-        from gateway.audit.postgres import PostgresAuditLog  # noqa: PLC0415 - psycopg only when used
+        from gateway.store.audit_postgres import PostgresAuditLog  # noqa: PLC0415 - psycopg only when used
 
         return PostgresAuditLog(database)
-    from gateway.audit.sqlite import SQLiteAuditLog  # noqa: PLC0415
+    from gateway.store.audit_sqlite import SQLiteAuditLog  # noqa: PLC0415
 
     return SQLiteAuditLog(database.sqlite_path)
 

@@ -16,7 +16,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from adapters.outbound.address_register import CachingAddressRegister
-from gateway.observability.probe import DatabaseProbe
+from gateway.store.probe import DatabaseProbe
 
 __all__ = ["OutboxCollector", "RegisterCacheCollector"]
 

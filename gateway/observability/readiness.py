@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.observability.probe import DatabaseProbe
 from gateway.ports.outbound import AddressRegister
+from gateway.store.probe import DatabaseProbe
 
 __all__ = ["Check", "Readiness"]
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from adapters.outbound.address_register import CachingAddressRegister
 from gateway.observability.collectors import OutboxCollector, RegisterCacheCollector
 from gateway.observability.metrics import GatewayMetrics
-from gateway.observability.probe import DatabaseProbe
 from gateway.observability.readiness import Readiness
 from gateway.ports.outbound import AddressRegister
 from gateway.primitives.database_url import DatabaseURL
+from gateway.store.probe import DatabaseProbe
 
 __all__ = ["Operations", "build_operations"]
 

@@ -24,11 +24,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gateway.audit.sql import append_postgres
 from gateway.domain.audit import AuditEntry
 from gateway.ports.store import Condition, SearchPage, Stored, Token
 from gateway.primitives.clock import utc_now_instant
 from gateway.primitives.database_url import DatabaseURL
+from gateway.store.audit_sql import append_postgres
 from gateway.store.pg import RaceLost, contended, is_lost_race, open_pool
 
 if TYPE_CHECKING:

@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.audit.sql import append_sqlite
 from gateway.domain.audit import AuditEntry
 from gateway.ports.store import Condition, SearchPage, Stored, Token
 from gateway.primitives.clock import utc_now_instant
 from gateway.primitives.errors import ConfigurationError
+from gateway.store.audit_sql import append_sqlite
 from gateway.store.migrate import ensure_sqlite_schema
 
 __all__ = ["SQLiteStore"]

@@ -3,7 +3,7 @@ that both engines run alike, written once with ``?`` placeholders.
 
 The engines differ only where concurrency is decided (claiming the outbox, locking a settlement
 to record its AppRec) and in how a transaction is opened; those stay in
-:mod:`gateway.settlement.store` and :mod:`gateway.settlement.postgres_store`.
+:mod:`gateway.store.settlement_sqlite` and :mod:`gateway.store.settlement_postgres`.
 
 Bill claims are inserted with ``ON CONFLICT DO NOTHING`` against the partial unique indexes of
 revision 0006 (both engines know the clause): a claim another transaction holds, committed or still

@@ -1,6 +1,6 @@
 """PostgreSQL home of settlements and the outbox, for several gateway processes on one database.
 
-Same contract as :class:`~gateway.settlement.store.SQLiteSettlementStore` (every method one
+Same contract as :class:`~gateway.store.settlement_sqlite.SQLiteSettlementStore` (every method one
 transaction, committed when it returns), but where SQLite serialises everything through one lock,
 here concurrent processes are kept apart by the database:
 
@@ -12,7 +12,7 @@ here concurrent processes are kept apart by the database:
   the same or contradicting receipts record exactly one of them;
 - bill claims are decided by the partial unique indexes of ``bill_claim`` (revision 0006): an
   insert meeting a claim another transaction has not committed yet waits for it, and is skipped if
-  it commits (:mod:`gateway.settlement.sql_store`). Claims are inserted in one global order; should
+  it commits (:mod:`gateway.store.settlement_sql`). Claims are inserted in one global order; should
   two settlements still deadlock (a GUID and a RegningNr crossing between two batches), PostgreSQL
   aborts one and :meth:`PostgresSettlementStore.add` runs it again.
 """
@@ -33,7 +33,8 @@ from gateway.domain.settlement_records import (
     SettlementState,
 )
 from gateway.primitives.database_url import DatabaseURL
-from gateway.settlement.sql_store import (
+from gateway.store.pg import open_pool
+from gateway.store.settlement_sql import (
     APPREC_FROM,
     OUTBOX_COLUMNS,
     SELECT_SETTLEMENT,
@@ -41,7 +42,6 @@ from gateway.settlement.sql_store import (
     outbox_item,
     settlement_record,
 )
-from gateway.store.pg import open_pool
 
 if TYPE_CHECKING:
     from psycopg import Connection

@@ -12,11 +12,11 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gateway.audit.sql import SELECT, append_sqlite, where_clause
 from gateway.domain.audit import AuditEntry, AuditRow
 from gateway.domain.audit_chain import ChainReport, verify
 from gateway.ports.audit import AuditPage, AuditQuery
 from gateway.primitives.errors import ConfigurationError
+from gateway.store.audit_sql import SELECT, append_sqlite, where_clause
 from gateway.store.migrate import ensure_sqlite_schema
 
 __all__ = ["SQLiteAuditLog"]

@@ -3,18 +3,18 @@
 As on SQLite, the running gateway appends through the booking store's writer
 (:mod:`gateway.audit.recorder`); this class answers queries and exports, verifies, and appends for
 the CLI and tests. Appends from every process are serialised by the advisory lock of
-:func:`~gateway.audit.sql.append_postgres`, held only from the insert to the commit.
+:func:`~gateway.store.audit_sql.append_postgres`, held only from the insert to the commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from gateway.audit.sql import SELECT, append_postgres, where_clause
 from gateway.domain.audit import AuditEntry, AuditRow
 from gateway.domain.audit_chain import ChainReport, verify
 from gateway.ports.audit import AuditPage, AuditQuery
 from gateway.primitives.database_url import DatabaseURL
+from gateway.store.audit_sql import SELECT, append_postgres, where_clause
 from gateway.store.pg import open_pool
 
 __all__ = ["PostgresAuditLog"]

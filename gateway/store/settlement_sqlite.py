@@ -25,7 +25,8 @@ from gateway.domain.settlement_records import (
     SettlementState,
 )
 from gateway.primitives.errors import ConfigurationError
-from gateway.settlement.sql_store import (
+from gateway.store.migrate import ensure_sqlite_schema
+from gateway.store.settlement_sql import (
     APPREC_FROM,
     OUTBOX_COLUMNS,
     SELECT_SETTLEMENT,
@@ -33,7 +34,6 @@ from gateway.settlement.sql_store import (
     outbox_item,
     settlement_record,
 )
-from gateway.store.migrate import ensure_sqlite_schema
 
 __all__ = ["OUTBOX_COLUMNS", "SELECT_SETTLEMENT", "SQLiteSettlementStore", "outbox_item", "settlement_record"]
 
