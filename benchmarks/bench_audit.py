@@ -33,12 +33,16 @@ from benchmarks._messages import make_bookings  # noqa: E402
 
 from gateway.audit.events import push_entry  # noqa: E402
 from gateway.audit.recorder import AuditRecorder  # noqa: E402
-from gateway.audit.wiring import open_audit_log, writer_sink  # noqa: E402
-from gateway.bookings.ingest import BookingIngest, PushResult  # noqa: E402
-from gateway.database import open_store  # noqa: E402
+from gateway.bootstrap.inbound import booking_ingest  # noqa: E402
+from gateway.bootstrap.stores import (  # noqa: E402
+    open_audit_log,
+    open_store,
+    writer_sink,
+)
 from gateway.domain.audit import Actor, sha256_hex  # noqa: E402
 from gateway.fhir.common import FhirVersion  # noqa: E402
 from gateway.fhir.mappings import load_mappings  # noqa: E402
+from gateway.ingest.pipeline import PushResult  # noqa: E402
 from gateway.primitives.database_url import parse_database_url  # noqa: E402
 from gateway.primitives.resources import mappings_dir  # noqa: E402
 from gateway.store.group_commit import GroupCommitWriter  # noqa: E402
@@ -53,7 +57,7 @@ def run(url: str, messages: list[bytes], *, audited: bool, concurrency: int) -> 
     database = parse_database_url(url)
     store = open_store(database)
     writer = GroupCommitWriter(store)
-    ingest = BookingIngest(store, load_mappings(mappings_dir()), base_url="http://bench/fhir")
+    ingest = booking_ingest(store, load_mappings(mappings_dir()), base_url="http://bench/fhir")
     recorder = AuditRecorder(writer_sink(writer)) if audited else None
     version = FhirVersion.R4
     prepared = [(ingest.receipt_key(body, SOURCE, version), ingest.parse(body, SOURCE), sha256_hex(body))

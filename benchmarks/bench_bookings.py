@@ -63,10 +63,10 @@ from benchmarks._messages import make_bookings  # noqa: E402
 from benchmarks._serve import AUTH_HEADERS  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from gateway.bookings.ingest import BookingIngest  # noqa: E402
+from gateway.bootstrap.inbound import booking_ingest, inbound  # noqa: E402
 from gateway.fhir.common import FhirVersion  # noqa: E402
 from gateway.fhir.mappings import load_mappings  # noqa: E402
-from gateway.formats import parse_xml_message  # noqa: E402
+from gateway.ingest.pipeline import BookingIngest  # noqa: E402
 from gateway.ports.store import Stored, Token  # noqa: E402
 from gateway.primitives.resources import mappings_dir  # noqa: E402
 from gateway.primitives.xmlsafe import parse_xml  # noqa: E402
@@ -127,7 +127,7 @@ def bench_mapping(count: int, rounds: int, time_cap: float) -> dict[str, Any]:
     version = FhirVersion.R4
 
     # Precompute each message's FHIR output once (the floor dumps exactly what the gateway answers).
-    ingest = BookingIngest(SQLiteStore(":memory:"), mappings, base_url=BASE_URL)
+    ingest = booking_ingest(SQLiteStore(":memory:"), mappings, base_url=BASE_URL)
     outputs = [orjson.loads(ingest.push(body, source=SOURCE, version=version).body) for body in messages]
     assert all(out["entry"][0]["response"]["status"] == "201 Created" for out in outputs)
     ingest.store.close()
@@ -141,7 +141,7 @@ def bench_mapping(count: int, rounds: int, time_cap: float) -> dict[str, Any]:
 
     def full_round() -> None:  # BookingIngest.push into a fresh in-memory SQLite store
         store = SQLiteStore(":memory:")
-        push = BookingIngest(store, mappings, base_url=BASE_URL).push
+        push = booking_ingest(store, mappings, base_url=BASE_URL).push
         for body in messages:
             push(body, source=SOURCE, version=version)
         store.close()
@@ -152,9 +152,11 @@ def bench_mapping(count: int, rounds: int, time_cap: float) -> dict[str, Any]:
             events = ingest.parse(body, SOURCE)
             ingest.work(key, events, version)(session)
 
-    def adapter_round() -> None:  # parse_xml_message alone: hardened XML parse + crm:scheduling readers
+    registry = inbound().registry
+
+    def adapter_round() -> None:  # the registry's parse alone: hardened XML parse + crm:scheduling readers
         for body in messages:
-            parse_xml_message(body, source=SOURCE)
+            registry.parse(body, source=SOURCE)
 
     def xml_round() -> None:  # gateway.primitives.xmlsafe.parse_xml alone (the hardened lxml parse)
         for body in messages:
@@ -409,7 +411,7 @@ def print_mapping(figures: dict[str, Any]) -> None:
         ("floor: lxml.etree.fromstring + json.dumps(Bundle)", "floor"),
         ("mapping: parse + rules + records + FHIR Bundle (no store)", "no_store"),
         ("mapping + store: BookingIngest.push, SQLite :memory:", "full"),
-        ("  part: parse_xml_message (XML + adapter)", "adapter"),
+        ("  part: registry.parse (XML + adapter)", "adapter"),
         ("  part: xmlsafe.parse_xml (hardened lxml parse)", "parse_xml"),
     ]
     print(f"{'':60}{'msgs/s':>10}{'us/msg':>10}")

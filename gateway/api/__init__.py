@@ -20,11 +20,11 @@ from gateway.api.routes_playground import router as playground_router
 from gateway.api.routes_preview import router as preview_router
 from gateway.api.routes_reports import router as reports_router
 from gateway.api.routes_settlements import router as settlements_router
-from gateway.api.runtime import Runtime, build_runtime
 from gateway.audit.http import AuditMiddleware
 from gateway.auth.authenticate import build_authenticator
 from gateway.auth.guard import require_scope
 from gateway.auth.middleware import AuthMiddleware
+from gateway.bootstrap.runtime import Runtime, build_runtime
 from gateway.config.settings import Settings
 from gateway.domain.access import Scope
 from gateway.observability.middleware import ObservabilityMiddleware

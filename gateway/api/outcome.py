@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
@@ -11,37 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.fhir.canonical import code_system
+from gateway.fhir.outcome import operation_outcome
 from gateway.primitives.errors import Issue, NordgateError, TransientError
 
-__all__ = ["FHIR_JSON", "install_error_handlers", "operation_outcome", "outcome_response"]
+__all__ = ["FHIR_JSON", "install_error_handlers", "outcome_response"]
 
 FHIR_JSON = "application/fhir+json"
 _log = logging.getLogger("nordgate.api")
-
-# FHIR IssueType per HTTP status: what a FHIR client expects to see for each class of error.
-_ISSUE_TYPE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
-               406: "not-supported", 409: "conflict", 413: "too-costly", 415: "not-supported",
-               422: "business-rule", 503: "transient"}
-
-
-def _issue(status: int, code: str, message: str, location: str | None, severity: str = "error") -> dict[str, Any]:
-    issue: dict[str, Any] = {
-        "severity": severity,
-        "code": _ISSUE_TYPE.get(status, "exception"),
-        "details": {"coding": [{"system": code_system("error-code"), "code": code}], "text": message},
-    }
-    if location:
-        issue["location"] = [location]
-    return issue
-
-
-def operation_outcome(status: int, code: str, message: str, *, location: str | None = None,
-                      issues: list[Issue] | None = None) -> dict[str, Any]:
-    entries = [_issue(status, code, message, location)]
-    entries += [_issue(status, item.code, item.message, item.location) for item in issues or []]
-    return {"resourceType": "OperationOutcome", "issue": entries}
-
 
 def outcome_response(status: int, code: str, message: str, *, location: str | None = None,
                      issues: list[Issue] | None = None, fhir_version: str = "4.0") -> Response:

@@ -22,10 +22,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from gateway.api.openapi_docs import ok_as
-from gateway.api.runtime import Runtime
 from gateway.audit.query import parse_query
 from gateway.auth.guard import principal_of, require_scope
 from gateway.auth.tenancy import sees_all
+from gateway.bootstrap.runtime import Runtime
 from gateway.domain.access import Scope
 from gateway.ports.audit import AuditLog, AuditQuery
 from gateway.primitives.errors import TransientError

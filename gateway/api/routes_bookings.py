@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from gateway.api.media import XML_TYPES, fhir_version_from, require_media_type
 from gateway.api.openapi_docs import FhirJSONResponse, raw_body
 from gateway.api.outcome import FHIR_JSON
-from gateway.api.runtime import Runtime
 from gateway.audit.http import audit_note, audited_push, note_body
 from gateway.auth.guard import principal_of
 from gateway.auth.tenancy import require_push_tenants
-from gateway.bookings.ingest import PushResult
+from gateway.bootstrap.runtime import Runtime
+from gateway.ingest.pipeline import PushResult
 from gateway.observability.metrics import PushObservation
 from gateway.primitives.errors import MalformedInput, PayloadTooLarge
 
@@ -22,7 +22,8 @@ __all__ = ["read_limited_body", "router"]
 
 router = APIRouter()
 
-# Scheduling messages: XML (crm:scheduling, Elvis) and JSON (Norwegian group-appointment events).
+# Scheduling messages, as documented: XML (crm:scheduling, Elvis) and JSON (Norwegian group-appointment
+# events). A push is checked against the media types of the running gateway's inbound formats.
 PUSH_TYPES = (*XML_TYPES, "application/json")
 
 
@@ -75,7 +76,8 @@ async def push_booking(request: Request) -> Response:
 
 
 async def _push(request: Request, runtime: Runtime, observed: PushObservation) -> Response:
-    require_media_type(request.headers.get("content-type"), PUSH_TYPES)
+    registry = runtime.inbound.registry
+    require_media_type(request.headers.get("content-type"), registry.media_types)
     version = fhir_version_from(request.headers.get("accept"), request.query_params.get("_fhirVersion"),
                                 runtime.default_version)
     source = _source(request, runtime)
@@ -85,9 +87,11 @@ async def _push(request: Request, runtime: Runtime, observed: PushObservation) -
     # No receipt look-up here: the unit of work checks the receipt first, inside the transaction,
     # and a read on the event loop would only stall other requests.
     key = ingest.receipt_key(body, source, version)
-    events = ingest.parse(body, source)
+    parsed = ingest.read(body, source)
+    observed.format = parsed.format.name
+    events = parsed.events
     # Before anything is stored: every unit the message acts for must be one of the client's tenants.
-    require_push_tenants(principal_of(request), events)
+    require_push_tenants(principal_of(request), events, registry.units_of)
     # The booking.push audit row commits with the push (acknowledged ⇒ audited; gateway/audit/recorder.py).
     work = audited_push(request, ingest.work(key, events, version), source)
     result: PushResult = await asyncio.wrap_future(runtime.writer.submit(work))

@@ -20,7 +20,7 @@ from gateway.api.media import fhir_version_from, require_media_type
 from gateway.api.openapi_docs import FhirJSONResponse, fhir_ok, raw_body
 from gateway.api.outcome import FHIR_JSON
 from gateway.api.routes_bookings import read_limited_body
-from gateway.api.runtime import Runtime
+from gateway.bootstrap.runtime import Runtime
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.conceptmap import CONCEPT_MAP_SEARCH, render_concept_map, search_concept_maps
 from gateway.fhir.render import searchset_bundle

@@ -21,9 +21,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from gateway.api.runtime import Runtime
 from gateway.auth.guard import principal_of
 from gateway.auth.tenancy import may_see, tenant_condition
+from gateway.bootstrap.runtime import Runtime
 from gateway.domain.group_records import GroupSessionRecord
 from gateway.fhir.kinds import decode_stored
 from gateway.groups.bill_cards import group_bill_cards, patient_bill_cards

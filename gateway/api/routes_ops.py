@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from gateway.api.openapi_docs import ok_as
 from gateway.api.outcome import outcome_response
-from gateway.api.runtime import Runtime
+from gateway.bootstrap.runtime import Runtime
 from gateway.observability.metrics import CONTENT_TYPE
 from gateway.primitives.errors import Issue
 

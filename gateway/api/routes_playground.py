@@ -21,11 +21,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.api.media import require_media_type
 from gateway.api.routes_bookings import read_limited_body
-from gateway.api.runtime import Runtime
+from gateway.bootstrap.runtime import Runtime
 from gateway.playground.page import STATIC_FILES, render_page, static_file
-from gateway.playground.samples import compare, find_sample, sample_details, samples, samples_folder
 from gateway.primitives.errors import MalformedInput, NotFound
 from gateway.primitives.jsonsafe import decode_json
+from gateway.toolkit.samples import compare, find_sample, sample_details, samples, samples_folder
 
 __all__ = ["router"]
 

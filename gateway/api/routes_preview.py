@@ -23,18 +23,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from gateway.api.media import XML_TYPES, fhir_version_from, require_media_type
+from gateway.api.media import fhir_version_from, require_media_type
 from gateway.api.routes_bookings import read_limited_body
-from gateway.api.runtime import Runtime
+from gateway.bootstrap.runtime import Runtime
 from gateway.fhir.common import FhirVersion
-from gateway.preview import Message, preview
 from gateway.primitives.errors import MalformedInput
 from gateway.primitives.jsonsafe import decode_json
+from gateway.toolkit.preview import Message, preview
 
 __all__ = ["router"]
 
 router = APIRouter()
-_PREVIEW_TYPES = (*XML_TYPES, "application/json")
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "malformed"}, 409: {"description": "conflict with the given messages"},
     413: {"description": "too large"}, 415: {"description": "media type not taken"},
@@ -52,7 +51,8 @@ async def _run(runtime: Runtime, message: Message, given: list[Message], source:
                version: FhirVersion) -> Response:
     # The preview parses and renders: CPU work off the event loop, on its own in-memory store.
     result = await run_in_threadpool(preview, message, given=given, source=source, version=version,
-                                     mappings=runtime.mappings, limits=runtime.ingest.limits)
+                                     mappings=runtime.mappings, inbound=runtime.inbound,
+                                     limits=runtime.ingest.limits)
     return Response(orjson.dumps(result.to_json()), media_type="application/json")
 
 
@@ -60,7 +60,7 @@ async def _run(runtime: Runtime, message: Message, given: list[Message], source:
              response_description="{format, events, bundle (collection), trace}", responses=_RESPONSES)
 async def preview_message(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    require_media_type(request.headers.get("content-type"), _PREVIEW_TYPES)
+    require_media_type(request.headers.get("content-type"), runtime.inbound.registry.media_types)
     version = fhir_version_from(request.headers.get("accept"), request.query_params.get("_fhirVersion"),
                                 runtime.default_version)
     source = _checked_source(request.headers.get("x-nordgate-source") or request.query_params.get("source")

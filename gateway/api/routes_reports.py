@@ -13,9 +13,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from gateway.api.openapi_docs import ok_as
-from gateway.api.runtime import Runtime
 from gateway.auth.guard import principal_of
 from gateway.auth.tenancy import require_tenant
+from gateway.bootstrap.runtime import Runtime
 from gateway.reports.self_service import parse_request, self_service_report
 from gateway.reports.svg_chart import self_service_chart
 

@@ -34,10 +34,10 @@ from gateway.api.media import XML_TYPES, require_media_type
 from gateway.api.openapi_docs import ok_as, raw_body
 from gateway.api.outcome import outcome_response
 from gateway.api.routes_bookings import read_limited_body
-from gateway.api.runtime import Runtime
 from gateway.audit.http import note_resource
 from gateway.auth.guard import principal_of, require_scope
 from gateway.auth.tenancy import may_see
+from gateway.bootstrap.runtime import Runtime
 from gateway.domain.access import Scope
 from gateway.primitives.errors import Issue, MalformedInput, NotFound, TransientError, UnsupportedMediaType
 from gateway.settlement.service import BatchRefused, SettlementService, needs_decryption

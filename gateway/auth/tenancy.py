@@ -10,7 +10,7 @@ query and its total and paging stay right.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from gateway.config.security import WILDCARD_TENANT
@@ -20,7 +20,6 @@ from gateway.primitives.errors import Forbidden
 
 __all__ = [
     "TENANT_TOKENS",
-    "event_units",
     "may_see",
     "record_tenant",
     "require_push_tenants",
@@ -61,34 +60,13 @@ def record_tenant(record: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def event_units(event: Any) -> list[str]:
-    """The units a parsed inbound event acts for (crm:scheduling facility, Elvis unit, Norwegian
-    clinic HER-id). Unknown event types raise TypeError: a new format must say whose data it is."""
-    from gateway.domain.availability import AvailableTimeslots  # noqa: PLC0415
-    from gateway.domain.booking import BookingEvent  # noqa: PLC0415
-    from gateway.domain.group_appointments import GroupAppointmentEvent  # noqa: PLC0415
-
-    if isinstance(event, BookingEvent):
-        place = event.cancellation or event.booking
-        return [place.facility.value] if place is not None else []
-    if isinstance(event, AvailableTimeslots):
-        return sorted({slot.facility.value for slot in event.slots})
-    if isinstance(event, GroupAppointmentEvent):
-        # The clinic's HER-id, never its orgnr: the stored appointment is keyed by the HER-id, and
-        # an orgnr in the event is only the sender's claim.
-        return [event.clinic.her_id]
-    unit = getattr(event, "unit", None)  # the Elvis events
-    if unit is not None and isinstance(getattr(unit, "value", None), str):
-        return [unit.value]
-    raise TypeError(f"no tenant rule for {type(event).__name__}")
-
-
-def require_push_tenants(principal: Principal, events: Iterable[Any]) -> None:
-    """Refuse (403 ``TENANT_FORBIDDEN``) a message for a unit the client is not bound to."""
+def require_push_tenants(principal: Principal, events: Iterable[Any], units_of: Callable[[Any], list[str]]) -> None:
+    """Refuse (403 ``TENANT_FORBIDDEN``) a message for a unit the client is not bound to; ``units_of``
+    tells the units of an event (the registry of inbound formats asks each format)."""
     if sees_all(principal):
         return
     for event in events:
-        for unit in event_units(event):
+        for unit in units_of(event):
             if unit not in principal.tenants:
                 raise Forbidden("TENANT_FORBIDDEN", f"this client may not send data for unit {unit}",
                                 location=getattr(event, "location", None))

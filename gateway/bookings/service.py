@@ -1,6 +1,6 @@
 """What a booking event does to stored state: the rules of crm:scheduling and open invitations.
 
-Runs inside one store transaction per message (see :mod:`gateway.bookings.ingest`), so reading the
+Runs inside one store transaction per message (see :mod:`gateway.ingest.pipeline`), so reading the
 current version and writing the next can never race. Rules:
 
 - a later message for the same (unit, bookingId) makes a new version only when the content changed;

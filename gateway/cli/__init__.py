@@ -1,5 +1,10 @@
 """The ``nordgate`` command line. Each subcommand module registers itself on the app in
-:func:`build_app`; nothing is imported or configured before ``main()`` runs."""
+:func:`build_app`; nothing is imported or configured before ``main()`` runs.
+
+Deferred on purpose: a command imports what it runs inside its own function (the ``noqa: PLC0415``
+lines of this package), so ``nordgate --help`` and each command load only the parts that command
+needs (FastAPI and uvicorn, the stores and psycopg, the signing and PKCS#11 libraries, rich). The
+commands build everything through ``gateway.bootstrap`` and the toolkit; they compose nothing."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ def _fail(error: NordgateError) -> typer.Exit:
 
 
 def _open(url: str | None) -> AuditLog:
-    from gateway.audit.wiring import open_audit_log  # noqa: PLC0415
+    from gateway.bootstrap.stores import open_audit_log  # noqa: PLC0415
     from gateway.config.settings import load_settings  # noqa: PLC0415
 
     settings = load_settings(**({"database_url": url} if url is not None else {}))

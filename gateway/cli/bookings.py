@@ -11,7 +11,7 @@ import typer
 
 from gateway.primitives.errors import NordgateError
 
-__all__ = ["map_messages", "outcome_for", "register"]
+__all__ = ["register"]
 
 FhirVersionOption = Annotated[str, typer.Option("--fhir-version", help="FHIR release: 4.0 (R4) or 5.0 (R5)")]
 SourceOption = Annotated[str, typer.Option("--source", help="sending system: pas (Pasis/Elvis) or 1177")]
@@ -19,47 +19,6 @@ SourceOption = Annotated[str, typer.Option("--source", help="sending system: pas
 
 def _dump(data: Any) -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
-
-
-def outcome_for(error: NordgateError) -> dict[str, Any]:
-    from gateway.api.outcome import operation_outcome  # noqa: PLC0415 - FastAPI only when needed
-
-    return operation_outcome(error.http_status, error.code, error.message, location=error.location,
-                             issues=error.issues)
-
-
-def map_messages(files: list[Path], *, given: list[Path], source: str, fhir_version: str,
-                 mappings_dir: Path | None = None) -> dict[str, Any]:
-    """Map messages through an in-memory store: ``given`` first (state only), then ``files``.
-
-    Returns a FHIR Bundle (type collection) of every resource the files created or changed, as it
-    ended. Raises NordgateError (with ``location`` naming the file) on the first refused message.
-    """
-    from gateway.bookings.ingest import BookingIngest  # noqa: PLC0415
-    from gateway.fhir.common import FhirVersion  # noqa: PLC0415
-    from gateway.fhir.mappings import load_mappings  # noqa: PLC0415
-    from gateway.primitives.resources import mappings_dir as shipped  # noqa: PLC0415
-    from gateway.store.sqlite import SQLiteStore  # noqa: PLC0415
-
-    version = FhirVersion(fhir_version)
-    mappings = load_mappings(mappings_dir or shipped())
-    store = SQLiteStore(":memory:")
-    ingest = BookingIngest(store, mappings, base_url="urn:nordgate:preview")
-    entries: dict[str, Any] = {}
-    try:
-        for path, record in [*((p, False) for p in given), *((p, True) for p in files)]:
-            try:
-                result = ingest.push(path.read_bytes(), source=source, version=version)
-            except NordgateError as error:
-                # The file's name, not its path: the same outcome wherever the command runs.
-                error.location = f"{path.name}:{error.location}" if error.location else path.name
-                raise
-            if record:
-                for entry in orjson.loads(result.body)["entry"]:
-                    entries[entry["fullUrl"]] = {"fullUrl": entry["fullUrl"], "resource": entry["resource"]}
-    finally:
-        store.close()
-    return {"resourceType": "Bundle", "type": "collection", "entry": list(entries.values())}
 
 
 def _event_name(event: Any) -> str:
@@ -89,9 +48,13 @@ def register(app: typer.Typer) -> None:
 
                 bundle = trace_message(files[0], given=given or [], source=source, fhir_version=fhir_version)
             else:
+                from gateway.toolkit.mapper import map_messages  # noqa: PLC0415 - see gateway/cli/__init__.py
+
                 bundle = map_messages(files, given=given or [], source=source, fhir_version=fhir_version)
         except NordgateError as error:
-            sys.stderr.write(_dump(outcome_for(error)))
+            from gateway.fhir.outcome import outcome_of  # noqa: PLC0415 - see gateway/cli/__init__.py
+
+            sys.stderr.write(_dump(outcome_of(error)))
             raise typer.Exit(1) from None
         sys.stdout.write(_dump(bundle))
 
@@ -104,12 +67,13 @@ def register(app: typer.Typer) -> None:
 
         Checks what one message can show (well-formed, safe, contract rules, identifiers, times);
         rules that need stored state (unknown booking, invitation already booked) show on push."""
-        from gateway.formats import parse_message  # noqa: PLC0415
+        from gateway.bootstrap.inbound import inbound  # noqa: PLC0415 - see gateway/cli/__init__.py
 
+        registry = inbound().registry
         failures = 0
         for path in files:
             try:
-                events = parse_message(path.read_bytes(), source=source)
+                events = registry.parse(path.read_bytes(), source=source)
             except NordgateError as error:
                 failures += 1
                 where = f" at {error.location}" if error.location else ""

@@ -18,7 +18,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from gateway.golden import CaseResult, GoldenCase
+    from gateway.toolkit.golden import CaseResult, GoldenCase
 
 __all__ = ["register"]
 
@@ -86,13 +86,13 @@ def _show_case(console: Console, result: CaseResult, *, error: str | None = None
 
 
 def _value(value: object) -> str:
-    from gateway.golden import short  # noqa: PLC0415
+    from gateway.toolkit.golden import short  # noqa: PLC0415
 
     return short(value)
 
 
 def _run(case: GoldenCase, mappings: Path | None) -> tuple[CaseResult, str | None]:
-    from gateway.golden import CaseResult, run_case  # noqa: PLC0415
+    from gateway.toolkit.golden import CaseResult, run_case  # noqa: PLC0415
 
     try:
         return run_case(case, mappings_dir=mappings), None
@@ -101,7 +101,7 @@ def _run(case: GoldenCase, mappings: Path | None) -> tuple[CaseResult, str | Non
 
 
 def test_mappings(folder: Path, *, update: bool, mappings: Path | None) -> int:
-    from gateway.golden import discover, write_expected  # noqa: PLC0415
+    from gateway.toolkit.golden import discover, write_expected  # noqa: PLC0415
 
     console = _console()
     cases = list(discover(folder))
@@ -133,8 +133,8 @@ def test_mappings(folder: Path, *, update: bool, mappings: Path | None) -> int:
 def mappings_check(folder: Path, samples: Path | None) -> int:
     from rich.text import Text  # noqa: PLC0415
 
-    from gateway.golden import discover  # noqa: PLC0415
-    from gateway.mapping_checks import check_maps, unmapped_codes  # noqa: PLC0415
+    from gateway.toolkit.golden import discover  # noqa: PLC0415
+    from gateway.toolkit.mapping_checks import check_maps, unmapped_codes  # noqa: PLC0415
 
     console = _console()
     report = check_maps(folder)

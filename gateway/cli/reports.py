@@ -44,8 +44,8 @@ def register(app: typer.Typer) -> None:
         """Shares of booked times the citizen may cancel, may reschedule, booked themselves; free-slot horizon."""
         from zoneinfo import ZoneInfo  # noqa: PLC0415
 
+        from gateway.bootstrap.stores import open_store, require_schema  # noqa: PLC0415
         from gateway.config.settings import load_settings  # noqa: PLC0415
-        from gateway.database import open_store, require_schema  # noqa: PLC0415
         from gateway.ports.store import Store  # noqa: PLC0415
         from gateway.reports.self_service import parse_request, self_service_report  # noqa: PLC0415
         from gateway.reports.svg_chart import self_service_chart  # noqa: PLC0415

@@ -92,8 +92,8 @@ def _summary(console: Console, verdicts: Sequence[BillVerdict], title: str, *, c
 def _signer(kind: str, *, p12: Path | None, password_env: str | None, password_file: Path | None,
             pkcs11_module: Path | None, token_label: str | None, key_label: str | None, pin_env: str | None,
             pin_file: Path | None, card_holders: Path | None, trust: list[Path]) -> Signer:
+    from gateway.bootstrap.settlement import load_trust_anchors  # noqa: PLC0415
     from gateway.primitives.errors import ConfigurationError  # noqa: PLC0415
-    from gateway.settlement.wiring import load_trust_anchors  # noqa: PLC0415
 
     if not trust:
         raise ConfigurationError("SIGNING_TRUST_MISSING", "give the trust anchors with --trust PEM")
@@ -212,11 +212,11 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console  # noqa: PLC0415
         from rich.progress import Progress  # noqa: PLC0415
 
+        from gateway.bootstrap.settlement import in_process_register  # noqa: PLC0415
         from gateway.primitives.errors import ConfigurationError, Unprocessable  # noqa: PLC0415
         from gateway.settlement.batch import parse_batch  # noqa: PLC0415
         from gateway.settlement.compose import REFUSAL_CODES, compose_signed, verdicts_of_refusal  # noqa: PLC0415
         from gateway.settlement.rules import check  # noqa: PLC0415
-        from gateway.settlement.wiring import in_process_register  # noqa: PLC0415
 
         console = Console(stderr=True)
         if signer not in ("enterprise", "card", "personal"):

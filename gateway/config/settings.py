@@ -43,7 +43,7 @@ class Settings(BaseSettings):
                                                 "each, or plain text (gateway/observability/logs.py)")
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
 
-    # --- settlement (HELFO) side: see gateway/settlement/wiring.py for how these become objects
+    # --- settlement (HELFO) side: see gateway/bootstrap/settlement.py for how these become objects
     max_settlement_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="POST /settlements body limit")
     processing_status: Literal["P", "D", "T"] = Field(default="P", description="MsgInfo/ProcessingStatus")
     ar_endpoint: str | None = Field(default=None, description="NHN address register SOAP URL")

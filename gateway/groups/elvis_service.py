@@ -246,7 +246,7 @@ def apply_cancellation(session: StoreSession, event: ParticipantCancelled, mappi
 
 
 def handlers() -> dict[type, Callable[[StoreSession, Any, MappingSet], list[Outcome]]]:
-    """The handler of each Elvis event type, for the table in :mod:`gateway.events`."""
+    """The handler of each Elvis event type, for the table in :mod:`gateway.bootstrap.inbound`."""
     return {
         GroupSessionBooked: apply_session_booking,
         AttendanceReported: apply_attendance,

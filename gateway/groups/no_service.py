@@ -1,7 +1,7 @@
 """What a Norwegian group-appointment event does to stored state (gruppetimer, seed 000; DESIGN.md
 §3.1 and §4).
 
-Runs inside the one store transaction of its message (:mod:`gateway.bookings.ingest`), so reading
+Runs inside the one store transaction of its message (:mod:`gateway.ingest.pipeline`), so reading
 the current version and writing the next cannot race; a refused event stores nothing. Rules:
 
 - a group appointment is one Appointment (``booked`` when created), keyed by (clinic HER-id, the

@@ -28,7 +28,7 @@ sharing a directory, which is not how the gateway scales.)
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Final
 
@@ -44,44 +44,38 @@ from prometheus_client import (
 )
 from prometheus_client.registry import Collector
 
-from adapters.inbound import crm_scheduling, elvis, no_group
+from gateway.primitives.errors import NordgateError
 
-__all__ = ["CONTENT_TYPE", "GatewayMetrics", "PushObservation", "sniff_format"]
+__all__ = ["CONTENT_TYPE", "GatewayMetrics", "PushObservation", "Sniff"]
+
+#: The inbound format of a pushed body, from its bytes (the registry's, gateway/ingest/registry.py).
+Sniff = Callable[[bytes | None], str]
 
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 # Request latency: a push is ~5-200 ms under load, a FHIR read ~1-20 ms; a settlement up to seconds.
 _LATENCY_BUCKETS: Final = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # Signing a MsgHead: ~2 ms for one bill, ~200 ms for 10,000 (benchmarks/README.md).
 _SIGNING_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-_CRM_NAMESPACE: Final = crm_scheduling.NAMESPACE_PREFIX.encode()
-_ELVIS_NAMESPACE: Final = elvis.NAMESPACE.encode()
 
 
-def sniff_format(body: bytes | None) -> str:
-    """The inbound format as a metric label, from the bytes alone (no second parse on the hot path)."""
-    if not body:
-        return "unknown"
-    if body.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
-        return str(no_group.FORMAT)
-    if _CRM_NAMESPACE in body:
-        return str(crm_scheduling.FORMAT)
-    if _ELVIS_NAMESPACE in body:
-        return str(elvis.FORMAT)
+def _unknown(_: bytes | None) -> str:
     return "unknown"
 
 
 class PushObservation:
     """What :meth:`GatewayMetrics.push` learns while a push runs."""
 
-    __slots__ = ("body", "replayed")
+    __slots__ = ("body", "format", "replayed")
 
     def __init__(self) -> None:
         self.body: bytes | None = None
+        self.format: str | None = None  # the format the message was read as, once parsed
         self.replayed = False
 
 
 class GatewayMetrics:
-    def __init__(self) -> None:
+    def __init__(self, *, sniff: Sniff = _unknown) -> None:
+        self._sniff = sniff
         self.registry = CollectorRegistry()
         registry = self.registry
         self.pushes = Counter("nordgate_pushes", "Pushed messages by inbound format and outcome",
@@ -104,14 +98,13 @@ class GatewayMetrics:
 
     @contextmanager
     def push(self) -> Iterator[PushObservation]:
-        """Count one push: its format (set ``observation.body`` once read) and how it ended."""
-        from gateway.primitives.errors import NordgateError  # noqa: PLC0415 - keeps this module free of the domain
-
+        """Count one push: its format (set ``observation.body`` once read, ``observation.format`` once
+        parsed; a refused body is sniffed) and how it ended."""
         observation = PushObservation()
         try:
             yield observation
         except NordgateError as error:
-            form = sniff_format(observation.body)
+            form = self._format(observation)
             if error.http_status < 500:
                 self.pushes.labels(form, "refused").inc()
                 self.mapping_errors.labels(error.code).inc()
@@ -119,9 +112,12 @@ class GatewayMetrics:
                 self.pushes.labels(form, "failed").inc()
             raise
         except BaseException:
-            self.pushes.labels(sniff_format(observation.body), "failed").inc()
+            self.pushes.labels(self._format(observation), "failed").inc()
             raise
-        self.pushes.labels(sniff_format(observation.body), "replayed" if observation.replayed else "stored").inc()
+        self.pushes.labels(self._format(observation), "replayed" if observation.replayed else "stored").inc()
+
+    def _format(self, observation: PushObservation) -> str:
+        return observation.format or self._sniff(observation.body)
 
     def delivered(self, outcome: str) -> None:
         self.deliveries.labels(outcome).inc()

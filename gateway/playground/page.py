@@ -8,7 +8,7 @@ import importlib.resources
 from collections.abc import Iterable
 from html import escape
 
-from gateway.playground.samples import Sample
+from gateway.toolkit.samples import Sample
 
 __all__ = ["STATIC_FILES", "render_page", "static_file"]
 

@@ -32,7 +32,14 @@ from jsonschema import Draft202012Validator, ValidationError
 from gateway.primitives.errors import Issue, MalformedInput, PayloadTooLarge, Unprocessable
 
 __all__ = [
-    "SHAPE_VALIDATORS", "SchemaValidator", "check_schema", "decode_json", "inline_refs", "pointer", "validator_for",
+    "SHAPE_VALIDATORS",
+    "SchemaValidator",
+    "check_schema",
+    "decode_json",
+    "inline_refs",
+    "looks_like_json",
+    "pointer",
+    "validator_for",
 ]
 
 _MAX_INT_DIGITS: Final = 15
@@ -90,6 +97,11 @@ def _hooks(prefix: str) -> tuple[Callable[[list[tuple[str, Any]]], dict[str, Any
         raise MalformedInput(f"{prefix}_JSON_MALFORMED", f"{name} is not a JSON value")
 
     return reject_duplicates, parse_int, parse_float, parse_constant
+
+
+def looks_like_json(body: bytes) -> bool:
+    """Whether a message is JSON rather than XML, from its first character (after a BOM and blanks)."""
+    return body.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"[")
 
 
 def decode_json(data: bytes, *, max_bytes: int, prefix: str, what: str) -> Any:

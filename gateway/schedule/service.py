@@ -1,6 +1,6 @@
 """What an answer of available times does to stored state: Schedules, free Slots, withdrawn Slots.
 
-Rules (runs inside the push's one transaction, see :mod:`gateway.bookings.ingest`):
+Rules (runs inside the push's one transaction, see :mod:`gateway.ingest.pipeline`):
 
 - one Schedule per (unit, performer, resource): id ``uuid5(unit|performer|resource)``; one Slot per
   (that schedule, start, end): the same free time sent again is the same resource, a new version only

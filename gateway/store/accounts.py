@@ -16,11 +16,10 @@ from typing import Any
 import orjson
 
 from gateway.domain.accounts import AccountRecord
-from gateway.ports.accounts import AccountStore
 from gateway.primitives.database_url import DatabaseURL
 from gateway.primitives.errors import ConfigurationError
 
-__all__ = ["PostgresAccountStore", "SQLiteAccountStore", "open_account_store"]
+__all__ = ["PostgresAccountStore", "SQLiteAccountStore"]
 
 _COLUMNS = "id, organisation_number, accounting_type, owner, created, updated, body"
 
@@ -123,9 +122,3 @@ class PostgresAccountStore(_SqlAccountStore):
 
     def close(self) -> None:
         self._pool.close()
-
-
-def open_account_store(url: DatabaseURL) -> AccountStore:
-    if url.engine == "postgresql":
-        return PostgresAccountStore(url)
-    return SQLiteAccountStore(url.sqlite_path)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from gateway.api import create_app
-from gateway.api.runtime import build_runtime
+from gateway.bootstrap.runtime import build_runtime
 from gateway.config.settings import load_settings
 from tests.auth_helpers import DEFAULT_CLIENT, api_key_settings
 

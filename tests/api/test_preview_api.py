@@ -8,7 +8,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.golden import diff, mask
+from gateway.toolkit.golden import diff, mask
 from tests.conftest import SAMPLES
 
 CRM = SAMPLES / "crm-scheduling"

@@ -20,9 +20,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
+from gateway.bootstrap.settlement import build_transport
 from gateway.config.settings import Settings, load_settings
 from gateway.primitives.errors import ConfigurationError
-from gateway.settlement.wiring import build_transport
 from tests.auth_helpers import DEFAULT_CLIENT
 from tests.database import database_url_for
 from tests.settlement.service.helpers import (

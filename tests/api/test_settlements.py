@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from adapters.outbound.transport import HttpTransport
 from gateway.api import create_app
-from gateway.api.runtime import build_runtime
+from gateway.bootstrap.runtime import build_runtime
 from gateway.config.settings import Settings, load_settings
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
 from tests.auth_helpers import DEFAULT_CLIENT

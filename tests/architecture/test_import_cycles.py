@@ -9,8 +9,8 @@ from __future__ import annotations
 from tests.architecture.import_graph import function_level_imports, package_cycles
 
 # A ratchet while issue 11 untangles the packages: these only go down.
-LARGEST_CYCLE = 8
-FUNCTION_LEVEL_IMPORTS = 84
+LARGEST_CYCLE = 6
+FUNCTION_LEVEL_IMPORTS = 64
 
 
 def test_package_cycles_do_not_grow() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from gateway.api.runtime import Runtime
+from gateway.bootstrap.runtime import Runtime
 from gateway.ports.audit import AuditQuery
 
 __all__ = ["rows", "rows_of"]

@@ -16,7 +16,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from gateway.audit.wiring import open_audit_log
+from gateway.bootstrap.stores import open_audit_log
 from gateway.cli import build_app
 from gateway.domain.audit import Actor, make_entry
 from gateway.ports.audit import AuditLog, AuditQuery

@@ -8,13 +8,14 @@ from pathlib import Path
 import orjson
 import pytest
 
-from gateway.api.runtime import REQUIRED_MAPS, build_runtime
-from gateway.cli.bookings import map_messages
+from gateway.bootstrap.inbound import required_maps
+from gateway.bootstrap.runtime import build_runtime
 from gateway.config.settings import load_settings
 from gateway.fhir.mappings import load_mappings
 from gateway.primitives.errors import ConfigurationError
 from gateway.primitives.identifiers import IdentifierKind
 from gateway.primitives.resources import mappings_dir
+from gateway.toolkit.mapper import map_messages
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot
 from tests.database import database_url_for
 
@@ -33,7 +34,7 @@ def edit(path: Path, change: object) -> None:
 
 
 def test_shipped_maps_load_and_translate() -> None:
-    mappings = load_mappings(mappings_dir(), required=REQUIRED_MAPS)
+    mappings = load_mappings(mappings_dir(), required=required_maps())
     translation = mappings.translate("crm-time-type", "ATB")
     assert translation is not None and translation.code == "FOLLOWUP"
     assert translation.entry.startswith("group[0].element[")
@@ -55,7 +56,7 @@ def test_shipped_maps_load_and_translate() -> None:
 def test_a_broken_map_names_file_and_element(maps: Path, file: str, change: object, where: str) -> None:
     edit(maps / file, change)
     with pytest.raises(ConfigurationError) as caught:
-        load_mappings(maps, required=REQUIRED_MAPS)
+        load_mappings(maps, required=required_maps())
     assert caught.value.code == "MAPPING_INVALID"
     assert file in caught.value.message and where in caught.value.message
 
@@ -74,7 +75,7 @@ def test_not_json_and_missing_required_maps(maps: Path) -> None:
     assert "crm-care-type.json" in caught.value.message
     (maps / "crm-care-type.json").unlink()
     with pytest.raises(ConfigurationError) as caught:
-        load_mappings(maps, required=REQUIRED_MAPS)
+        load_mappings(maps, required=required_maps())
     assert caught.value.code == "MAPPING_MISSING"
 
 

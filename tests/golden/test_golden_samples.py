@@ -10,7 +10,7 @@ from fhir.resources.operationoutcome import OperationOutcome as OperationOutcome
 from fhir.resources.R4B.bundle import Bundle as BundleR4
 from fhir.resources.R4B.operationoutcome import OperationOutcome as OperationOutcomeR4
 
-from gateway.golden import GoldenCase, discover, run_case, write_expected
+from gateway.toolkit.golden import GoldenCase, discover, run_case, write_expected
 from tests.conftest import SAMPLES
 
 CASES = list(discover(SAMPLES))

@@ -11,13 +11,15 @@ from fastapi.testclient import TestClient
 
 from adapters.outbound.apprec import parse_apprec
 from adapters.outbound.signing.verify import verify_msghead
-from gateway.formats import parse_message
+from gateway.bootstrap.inbound import inbound
 from gateway.primitives.errors import MalformedInput, Unprocessable
 from gateway.primitives.jsonsafe import decode_json
 from gateway.primitives.xmlsafe import parse_xml
 from tests.settlement.service.helpers import anchors, apprec, batch, bill, to_bytes
 
 from .generators import MSG_ID, signed_message
+
+parse_message = inbound().registry.parse
 
 REPO = Path(__file__).resolve().parents[2]
 ELVIS = (REPO / "samples" / "elvis" / "01-group-session-booking-adhd-ung.xml").read_bytes()

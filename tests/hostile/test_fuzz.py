@@ -15,13 +15,15 @@ from hypothesis import strategies as st
 
 from adapters.outbound.apprec import parse_apprec
 from adapters.outbound.signing.verify import verify_msghead
-from gateway.formats import parse_message
+from gateway.bootstrap.inbound import inbound
 from gateway.settlement.batch import parse_batch
 from tests.settlement.service.helpers import anchors, apprec
 
 from .conftest import fuzz_examples
 from .generators import MSG_ID, signed_message
 from .strategies import json_documents, json_values, mutated_json, mutated_xml, refused_or_ok, xml_samples
+
+parse_message = inbound().registry.parse
 
 CRM_SAMPLES = xml_samples("crm-scheduling")
 ELVIS_SAMPLES = xml_samples("elvis")

@@ -8,9 +8,9 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.golden import GoldenCase, discover
 from gateway.playground.page import render_page
-from gateway.playground.samples import Sample
+from gateway.toolkit.golden import GoldenCase, discover
+from gateway.toolkit.samples import Sample
 from tests.conftest import SAMPLES
 
 CASES = list(discover(SAMPLES))

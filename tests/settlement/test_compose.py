@@ -17,6 +17,7 @@ import pytest
 from adapters.outbound.address_register import AddressRegisterClient
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
 from adapters.outbound.signing.verify import verify_msghead
+from gateway.bootstrap.settlement import in_process_register
 from gateway.domain.parties import CertificateKind
 from gateway.domain.settlement import SettlementPlan
 from gateway.ports.outbound import Signer
@@ -24,7 +25,6 @@ from gateway.primitives.errors import SigningRefused, TransientError
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.compose import compose_signed
 from gateway.settlement.rules import check
-from gateway.settlement.wiring import in_process_register
 from tests.settlement.service.helpers import (
     AR_DATA,
     CA_PEM,

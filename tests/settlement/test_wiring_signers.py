@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from gateway.bootstrap.settlement import build_signers
 from gateway.config.settings import Settings, load_settings
 from gateway.primitives.errors import ConfigurationError
-from gateway.settlement.wiring import build_signers
 from tests.settlement.service.helpers import CA_PEM, CERTS
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from gateway.database import open_settlement_store
+from gateway.bootstrap.stores import open_settlement_store
 from gateway.outbox.worker import OutboxWorker
 from tests.conftest import REPO
 from tests.database import TEST_DATABASE_ENV, database_url_for, server_url
@@ -38,7 +38,7 @@ CLAIMER = """
 import json, sys, time
 from pathlib import Path
 from gateway.domain.parties import CertificateKind
-from gateway.database import open_settlement_store
+from gateway.bootstrap.stores import open_settlement_store
 from gateway.settlement.service import BatchRefused, SettlementService
 from tests.settlement.service.helpers import batch, bill, enterprise_signer, register, to_bytes
 

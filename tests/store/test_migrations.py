@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from gateway.api.runtime import build_runtime
+from gateway.bootstrap.runtime import build_runtime
 from gateway.cli import build_app
 from gateway.config.settings import load_settings
 from gateway.primitives.database_url import parse_database_url

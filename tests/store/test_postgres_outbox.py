@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from gateway.database import open_settlement_store
+from gateway.bootstrap.stores import open_settlement_store
 from gateway.domain.settlement_records import NewSettlement, SettlementState
 from gateway.outbox.worker import OutboxWorker
 from gateway.ports.settlement import SettlementStore

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.database import open_store
+from gateway.bootstrap.stores import open_store
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -19,15 +19,15 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 PUSHER = """
 import hashlib, json, sys, time
 from pathlib import Path
-from gateway.bookings.ingest import BookingIngest
-from gateway.database import open_store
+from gateway.bootstrap.inbound import booking_ingest
+from gateway.bootstrap.stores import open_store
 from gateway.fhir.mappings import load_mappings
 from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot
 
 url, folder, name = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 store = open_store(url, pool_size=2)
-ingest = BookingIngest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
+ingest = booking_ingest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
 bodies = [make_booking(timeslot(f"B-{n}")) for n in range(25)]
 (folder / f"{name}.ready").touch()
 while not (folder / "go").exists():

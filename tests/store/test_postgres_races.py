@@ -17,10 +17,11 @@ from typing import Any
 import orjson
 import pytest
 
-from gateway.bookings.ingest import BookingIngest, PushResult
-from gateway.database import open_store
+from gateway.bootstrap.inbound import booking_ingest
+from gateway.bootstrap.stores import open_store
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.mappings import MappingSet, load_mappings
+from gateway.ingest.pipeline import PushResult
 from gateway.ports.store import Store, Stored, StoreSession, Token
 from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot, update_booking
@@ -84,7 +85,7 @@ def _race(stores: tuple[Store, Store], units: Callable[[threading.Barrier, int],
 
 def _push_units(mappings: MappingSet, body: bytes) -> Callable[[threading.Barrier, int], Callable[[StoreSession], Any]]:
     def units(barrier: threading.Barrier, _index: int) -> Callable[[StoreSession], PushResult]:
-        ingest = BookingIngest(_no_store(), mappings, base_url="http://x/fhir")
+        ingest = booking_ingest(_no_store(), mappings, base_url="http://x/fhir")
         key = ingest.receipt_key(body, "pas", FhirVersion.R4)
         work = ingest.work(key, ingest.parse(body, "pas"), FhirVersion.R4)
         waited: list[bool] = []
@@ -115,7 +116,7 @@ def test_the_same_new_booking_pushed_twice_at_once_makes_one_version_and_one_ans
 
 def test_the_same_update_pushed_twice_at_once_makes_one_new_version(
         stores: tuple[Store, Store], mappings: MappingSet) -> None:
-    ingest = BookingIngest(stores[0], mappings, base_url="http://x/fhir")
+    ingest = booking_ingest(stores[0], mappings, base_url="http://x/fhir")
     ingest.push(make_booking(), source="pas")
     update = update_booking(timeslot(start="20261202093000", end="20261202100000"))
     first, second = _race(stores, _push_units(mappings, update))
@@ -126,7 +127,7 @@ def test_the_same_update_pushed_twice_at_once_makes_one_new_version(
 
 def test_two_different_updates_at_once_each_make_a_version_in_turn(
         stores: tuple[Store, Store], mappings: MappingSet) -> None:
-    ingest = BookingIngest(stores[0], mappings, base_url="http://x/fhir")
+    ingest = booking_ingest(stores[0], mappings, base_url="http://x/fhir")
     ingest.push(make_booking(), source="pas")
     bodies = [update_booking(timeslot(start=f"2026120{day}093000", end=f"2026120{day}100000")) for day in (2, 3)]
     units = [_push_units(mappings, body) for body in bodies]
@@ -163,7 +164,7 @@ def test_a_lost_race_inside_a_group_commit_rolls_back_only_that_unit(
     other = make_booking(timeslot("B-2"))
     push_units = _push_units(mappings, make_booking())
     barrier = threading.Barrier(2)
-    ingest = BookingIngest(stores[1], mappings, base_url="http://x/fhir")
+    ingest = booking_ingest(stores[1], mappings, base_url="http://x/fhir")
     plain = ingest.work(ingest.receipt_key(other, "pas", FhirVersion.R4), ingest.parse(other, "pas"), FhirVersion.R4)
 
     with ThreadPoolExecutor(2) as pool:

@@ -6,41 +6,32 @@ clock. Messages arrive bare or inside a SOAP 1.1 (or 1.2) envelope, with any nam
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 from adapters.inbound.crm_scheduling.messages import MESSAGE_READERS
+from adapters.inbound.crm_scheduling.trace_sources import booking_source, slots_source
+from gateway.domain.availability import AvailableTimeslots
 from gateway.domain.booking import BookingEvent
-from gateway.primitives.errors import MalformedInput, Unprocessable
+from gateway.ports.inbound import InboundFormat
+from gateway.primitives.errors import Unprocessable
+from gateway.primitives.jsonsafe import looks_like_json
+from gateway.primitives.soap import message_root
 from gateway.primitives.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
 
-__all__ = ["FORMAT", "NAMESPACE_PREFIX", "is_crm_scheduling", "message_root", "parse", "parse_element"]
+__all__ = ["FORMAT", "INBOUND_FORMAT", "NAMESPACE_PREFIX", "XML_MEDIA_TYPES", "is_crm_scheduling", "parse",
+           "parse_element"]
 
 FORMAT = "crm-scheduling"
 NAMESPACE_PREFIX = "urn:riv:crm:scheduling:"
-_SOAP_NAMESPACES = {
-    "http://schemas.xmlsoap.org/soap/envelope/",
-    "http://www.w3.org/2003/05/soap-envelope",
-}
+#: The content types of an XML push (bare or SOAP 1.1/1.2).
+XML_MEDIA_TYPES = ("application/xml", "text/xml", "application/soap+xml")
+_NAMESPACE_BYTES = NAMESPACE_PREFIX.encode()
 
 
 def _namespace(element: etree._Element) -> str:
     return etree.QName(element).namespace or ""
-
-
-def message_root(root: etree._Element) -> etree._Element:
-    """The message element itself: the root, or the one element in a SOAP Body."""
-    if local_name(root) != "Envelope" or _namespace(root) not in _SOAP_NAMESPACES:
-        return root
-    bodies = [child for child in root if local_name(child) == "Body" and _namespace(child) == _namespace(root)]
-    if len(bodies) != 1:
-        raise MalformedInput("SOAP_BODY_MISSING", "a SOAP envelope needs exactly one Body", location="/Envelope")
-    payload = [child for child in bodies[0] if isinstance(child.tag, str)]
-    if len(payload) != 1:
-        raise MalformedInput("SOAP_BODY_NOT_ONE_MESSAGE", "the SOAP Body must hold exactly one message",
-                             location="/Envelope/Body")
-    return payload[0]
-
-
 def is_crm_scheduling(message: etree._Element) -> bool:
     return _namespace(message).startswith(NAMESPACE_PREFIX)
 
@@ -70,3 +61,26 @@ def parse_element(root: etree._Element, *, source: str) -> list[BookingEvent]:
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES,
           max_depth: int = DEFAULT_MAX_DEPTH) -> list[BookingEvent]:
     return parse_element(parse_xml(data, max_bytes=max_bytes, max_depth=max_depth), source=source)
+
+
+def units(event: Any) -> list[str]:
+    """The HSA-ids of the units a booking or an answer of free times acts for (its tenants)."""
+    if isinstance(event, BookingEvent):
+        place = event.cancellation or event.booking
+        return [place.facility.value] if place is not None else []
+    return sorted({slot.facility.value for slot in event.slots})
+
+
+INBOUND_FORMAT = InboundFormat(
+    name=FORMAT,
+    syntax="xml",
+    description="crm:scheduling 1.1",
+    recognises=is_crm_scheduling,
+    parse=lambda message, source: parse_element(message, source=source),
+    sniff=lambda body: _NAMESPACE_BYTES in body and not looks_like_json(body),
+    event_types=(BookingEvent, AvailableTimeslots),
+    units=units,
+    media_types=XML_MEDIA_TYPES,
+    required_maps=("crm-time-type", "crm-time-type-contact-mode", "crm-care-type", "cancellation-origin"),
+    trace_sources={"BookingEvent": booking_source, "AvailableTimeslots": slots_source},
+)

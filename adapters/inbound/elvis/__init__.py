@@ -14,20 +14,35 @@ arrive bare or in a SOAP envelope (the crm:scheduling unwrapping is reused).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 
-from adapters.inbound.crm_scheduling import message_root
+from adapters.inbound.crm_scheduling import XML_MEDIA_TYPES
 from adapters.inbound.elvis.sessions import attendance_report, cancellation, group_session_booking
+from adapters.inbound.elvis.trace_sources import elvis_source
 from adapters.inbound.elvis.visits import telephone_contact, visit_registration
-from gateway.domain.groups import GroupEvent
+from gateway.domain.groups import (
+    AttendanceReported,
+    GroupEvent,
+    GroupSessionBooked,
+    ParticipantCancelled,
+    TelephoneContactReported,
+    VisitRegistered,
+)
+from gateway.ports.inbound import InboundFormat
 from gateway.primitives.errors import Unprocessable
+from gateway.primitives.jsonsafe import looks_like_json
+from gateway.primitives.soap import message_root
 from gateway.primitives.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
 
-__all__ = ["FORMAT", "MESSAGE_READERS", "NAMESPACE", "is_elvis", "parse", "parse_element"]
+__all__ = ["FORMAT", "INBOUND_FORMAT", "MESSAGE_READERS", "NAMESPACE", "is_elvis", "parse", "parse_element"]
 
 FORMAT = "elvis-group-visit"
 NAMESPACE = "urn:nordgate:elvis:groupvisit:1"
+_NAMESPACE_BYTES = NAMESPACE.encode()
+_EVENT_TYPES = (GroupSessionBooked, AttendanceReported, VisitRegistered, ParticipantCancelled,
+                TelephoneContactReported)
 
 Reader = Callable[[etree._Element, str, str], list[GroupEvent]]
 
@@ -61,3 +76,23 @@ def parse_element(root: etree._Element, *, source: str) -> list[GroupEvent]:
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES,
           max_depth: int = DEFAULT_MAX_DEPTH) -> list[GroupEvent]:
     return parse_element(parse_xml(data, max_bytes=max_bytes, max_depth=max_depth), source=source)
+
+
+def units(event: Any) -> list[str]:
+    """The HSA-id of the unit an Elvis event acts for (its tenant)."""
+    return [event.unit.value]
+
+
+INBOUND_FORMAT = InboundFormat(
+    name=FORMAT,
+    syntax="xml",
+    description="Elvis group visit 1",
+    recognises=is_elvis,
+    parse=lambda message, source: parse_element(message, source=source),
+    sniff=lambda body: _NAMESPACE_BYTES in body and not looks_like_json(body),
+    event_types=_EVENT_TYPES,
+    units=units,
+    media_types=XML_MEDIA_TYPES,
+    required_maps=("elvis-visit-type", "elvis-cancelled-by"),
+    trace_sources={kind.__name__: elvis_source for kind in _EVENT_TYPES},
+)

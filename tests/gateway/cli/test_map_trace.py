@@ -6,7 +6,7 @@ import orjson
 from typer.testing import CliRunner
 
 from gateway.cli import build_app
-from gateway.golden import diff, mask
+from gateway.toolkit.golden import diff, mask
 from tests.conftest import SAMPLES
 
 runner = CliRunner()

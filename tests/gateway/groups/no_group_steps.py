@@ -9,11 +9,11 @@ from typing import Any
 import orjson
 import pytest
 
-from gateway.bookings.ingest import BookingIngest
 from gateway.domain.group_records import GroupSessionRecord
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.kinds import decode_stored
 from gateway.groups.no_service import group_appointment_id
+from gateway.ingest.pipeline import BookingIngest
 from gateway.primitives.errors import Conflict, NordgateError
 from tests.adapters.inbound.no_group.events import CLINIC, GROUP, added, body, created
 

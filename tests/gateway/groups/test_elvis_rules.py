@@ -13,14 +13,15 @@ from fhir.resources.encounter import Encounter as EncounterR5
 from fhir.resources.R4B.appointment import Appointment as AppointmentR4
 from fhir.resources.R4B.encounter import Encounter as EncounterR4
 
-from gateway.bookings.ingest import BookingIngest
-from gateway.database import open_store
+from gateway.bootstrap.inbound import booking_ingest
+from gateway.bootstrap.stores import open_store
 from gateway.domain.group_records import GroupSessionRecord
 from gateway.domain.records import PersonRef
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.kinds import decode_stored
 from gateway.fhir.mappings import load_mappings
 from gateway.groups.elvis_records import appointment_id, group_encounter_id, group_session_id
+from gateway.ingest.pipeline import BookingIngest
 from gateway.primitives.errors import Conflict, NordgateError, Unprocessable
 from gateway.primitives.resources import mappings_dir
 from tests.adapters.inbound.crm_scheduling.messages import cancel_booking, make_booking, timeslot
@@ -50,7 +51,7 @@ SESSION = group_session_id(UNIT, "S-1")
 @pytest.fixture
 def ingest(tmp_path: Path) -> Iterator[BookingIngest]:
     store = open_store(store_url_for(tmp_path))
-    yield BookingIngest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
+    yield booking_ingest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
     store.close()
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import orjson
 import pytest
 
-from gateway.bookings.ingest import BookingIngest
 from gateway.domain.settlement import (
     AccountingType,
     DiagnosisRule,
@@ -22,6 +21,7 @@ from gateway.domain.settlement import (
 from gateway.groups.bill_cards import PAY_LATER, bill_guid, group_bill_cards, patient_bill_cards
 from gateway.groups.no_bills import PAY_LATER_NOTE, draft_batch
 from gateway.groups.no_service import group_appointment_id
+from gateway.ingest.pipeline import BookingIngest
 from gateway.ports.store import Condition
 from gateway.primitives.errors import Unprocessable
 from gateway.primitives.identifiers import classify_norwegian_person

@@ -11,11 +11,11 @@ from fhir.resources.encounter import Encounter as EncounterR5
 from fhir.resources.R4B.appointment import Appointment as AppointmentR4
 from fhir.resources.R4B.encounter import Encounter as EncounterR4
 
-from gateway.bookings.ingest import BookingIngest
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.kinds import decode_stored
 from gateway.groups.no_bills import draft_batch
 from gateway.groups.no_service import group_appointment_id
+from gateway.ingest.pipeline import BookingIngest
 from gateway.primitives.errors import Conflict, Unprocessable
 from tests.adapters.inbound.no_group.events import CLINIC, GROUP, P1, P2, P3, P4, added, created, event, finished
 from tests.gateway.groups.no_group_steps import (

@@ -12,13 +12,13 @@ import pytest
 from fhir.resources.bundle import Bundle as BundleR5
 from fhir.resources.R4B.bundle import Bundle as BundleR4
 
-from gateway.bookings.ingest import BookingIngest
-from gateway.database import open_store
+from gateway.bootstrap.inbound import booking_ingest, inbound
+from gateway.bootstrap.stores import open_store
 from gateway.domain.availability import AvailableTimeslots
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.kinds import render_stored
 from gateway.fhir.mappings import load_mappings
-from gateway.formats import parse_message
+from gateway.ingest.pipeline import BookingIngest
 from gateway.ports.store import Store
 from gateway.primitives.errors import NordgateError
 from gateway.primitives.resources import mappings_dir
@@ -27,6 +27,8 @@ from gateway.schedule.slot_days import INDEX_TYPE
 from tests.adapters.inbound.crm_scheduling.available import PERFORMER, available_response, free_slot
 from tests.adapters.inbound.crm_scheduling.messages import UNIT, soap
 from tests.database import store_url_for
+
+parse_message = inbound().registry.parse
 
 OTHER = "SE2321000131-P000000000999"
 STOCKHOLM = dt.timezone(dt.timedelta(hours=1))
@@ -41,7 +43,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def ingest(store: Store) -> BookingIngest:
-    return BookingIngest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
+    return booking_ingest(store, load_mappings(mappings_dir()), base_url="http://x/fhir")
 
 
 def push(ingest: BookingIngest, body: bytes, version: FhirVersion = FhirVersion.R4) -> list[dict[str, Any]]:

@@ -8,13 +8,14 @@ from typing import Any
 import orjson
 import pytest
 
-from gateway.cli.bookings import outcome_for
+from gateway.bootstrap.inbound import inbound
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.mappings import MappingSet, load_mappings
-from gateway.golden import GoldenCase, diff, discover, mask
-from gateway.preview import Message, Preview, preview
 from gateway.primitives.errors import NordgateError
 from gateway.primitives.resources import mappings_dir
+from gateway.toolkit.golden import GoldenCase, diff, discover, mask
+from gateway.toolkit.mapper import outcome_for
+from gateway.toolkit.preview import Message, Preview, preview
 from gateway.trace.fields import walk
 from tests.conftest import SAMPLES
 
@@ -30,7 +31,8 @@ def _preview(case: GoldenCase, mappings: MappingSet) -> Preview | dict[str, Any]
     try:
         return preview(Message(case.input.read_bytes(), case.input.name),
                        given=[Message(path.read_bytes(), path.name) for path in case.given],
-                       source=case.source, version=FhirVersion(case.fhir_version), mappings=mappings)
+                       source=case.source, version=FhirVersion(case.fhir_version), mappings=mappings,
+                       inbound=inbound())
     except NordgateError as error:
         return outcome_for(error)
 

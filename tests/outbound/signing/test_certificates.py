@@ -11,7 +11,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from gateway.domain.parties import CertificateKind
 from adapters.outbound.signing.certificates import (
     ENTERPRISE_POLICY_OID,
     PERSONAL_POLICY_OID,
@@ -24,6 +23,7 @@ from adapters.outbound.signing.certificates import (
 )
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
 from adapters.outbound.signing.example_certs import ORGNR_A, ORGNR_B, ExampleCertificates
+from gateway.domain.parties import CertificateKind
 from gateway.primitives.errors import SigningRefused
 from gateway.primitives.identifiers import is_valid_orgnr
 

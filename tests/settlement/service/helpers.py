@@ -14,8 +14,8 @@ from lxml import etree
 
 from adapters.outbound.address_register import AddressRegisterClient
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
+from gateway.bootstrap.settlement import in_process_register
 from gateway.domain.parties import CertificateKind
-from gateway.settlement.wiring import in_process_register
 
 REPO = Path(__file__).resolve().parents[3]
 CERTS = REPO / "certs-example" / "generated"

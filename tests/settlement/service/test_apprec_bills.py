@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.database import open_settlement_store
+from gateway.bootstrap.stores import open_settlement_store
 from gateway.domain.parties import CertificateKind
 from gateway.domain.settlement_records import SettlementState
 from gateway.primitives.errors import Conflict

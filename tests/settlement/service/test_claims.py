@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
-from gateway.database import open_settlement_store
+from gateway.bootstrap.stores import open_settlement_store
 from gateway.domain.parties import CertificateKind
 from gateway.domain.settlement_records import BillClaim, HeldClaim, SettlementRecord, SettlementState
 from gateway.ports.settlement import SettlementStore

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from adapters.outbound.signing.verify import verify_msghead
-from gateway.database import open_settlement_store
+from gateway.bootstrap.stores import open_settlement_store
 from gateway.domain.parties import CertificateKind
 from gateway.domain.settlement_records import SettlementState
 from gateway.ports.outbound import Signer

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from adapters.outbound.address_register import AddressRegisterClient
-from gateway.database import open_settlement_store
+from gateway.bootstrap.settlement import in_process_register
+from gateway.bootstrap.stores import open_settlement_store
 from gateway.domain.parties import CertificateKind
 from gateway.domain.settlement_records import SettlementRecord, SettlementState
 from gateway.primitives.errors import NordgateError
 from gateway.settlement.service import SettlementService
-from gateway.settlement.wiring import in_process_register
 from tests.database import database_url_for
 from tests.outbound.cms_signing import Identity, enterprise, example, example_ca, new_ca, sign
 from tests.settlement.service.helpers import (

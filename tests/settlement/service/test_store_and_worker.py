@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.database import open_settlement_store
+from gateway.bootstrap.stores import open_settlement_store
 from gateway.domain.settlement_records import AppRecOutcome, DeliveryState, NewSettlement, SettlementState
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
 from gateway.ports.settlement import SettlementStore

@@ -20,8 +20,8 @@ from cryptography.x509.oid import NameOID
 from adapters.outbound.address_register import AddressRegisterClient
 from adapters.outbound.encryption import MEDIA_TYPE
 from adapters.outbound.transport import DirectoryTransport, EncryptingTransport, HttpTransport
+from gateway.bootstrap.settlement import in_process_register
 from gateway.primitives.errors import ConfigurationError, ReceiverUnavailable, Unprocessable
-from gateway.settlement.wiring import in_process_register
 from tests.settlement.service.helpers import AR_DATA, CERTS, HELFO, register
 
 MSG = "6b0f3c7e-3f0c-4f6e-9f7a-0d1c2b3a4f5e"

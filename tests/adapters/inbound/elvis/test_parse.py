@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from adapters.inbound import elvis
+from gateway.bootstrap.inbound import inbound
 from gateway.domain.groups import (
     AttendanceReported,
     CancelledBy,
@@ -15,7 +16,6 @@ from gateway.domain.groups import (
     TelephoneContactReported,
     VisitRegistered,
 )
-from gateway.formats import parse_message
 from gateway.primitives.errors import NordgateError, Unprocessable
 from gateway.primitives.identifiers import IdentifierKind
 from tests.adapters.inbound.elvis.messages import (
@@ -33,6 +33,8 @@ from tests.adapters.inbound.elvis.messages import (
     visit,
 )
 from tests.conftest import SAMPLES
+
+parse_message = inbound().registry.parse
 
 
 def refused(body: bytes) -> NordgateError:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from adapters.inbound import no_group
+from gateway.bootstrap.inbound import inbound
 from gateway.domain.group_appointments import GroupAction, GroupAppointmentEvent
-from gateway.formats import parse_message
 from gateway.primitives.errors import MalformedInput, NordgateError, PayloadTooLarge, Unprocessable
 from gateway.primitives.identifiers import IdentifierKind
 from gateway.primitives.xmlsafe import XmlLimits
@@ -27,6 +27,8 @@ from tests.adapters.inbound.no_group.events import (
     finished,
 )
 from tests.conftest import SAMPLES
+
+parse_message = inbound().registry.parse
 
 SAMPLE_DIR = SAMPLES / "group-appointments"
 INPUTS = sorted(p for p in SAMPLE_DIR.glob("*.json") if not p.name.endswith((".expected.json", ".case.json")))

@@ -24,9 +24,10 @@ from typing import Any
 
 import orjson
 
+from gateway.bootstrap.inbound import required_maps
 from gateway.fhir.mappings import IDENTIFIER_TABLE, ConceptMapIndex, load_concept_map, load_mappings
-from gateway.golden import GoldenCase, run_case
 from gateway.primitives.errors import ConfigurationError, NordgateError
+from gateway.toolkit.golden import GoldenCase, run_case
 
 __all__ = ["KNOWN_CODES", "Finding", "MapReport", "Unmapped", "check_maps", "known_codes", "unmapped_codes"]
 
@@ -152,10 +153,8 @@ def check_maps(folder: Path, *, known_codes_file: Path | None = None) -> MapRepo
 
 
 def _folder_findings(folder: Path) -> list[Finding]:
-    from gateway.api.runtime import REQUIRED_MAPS  # noqa: PLC0415 - the gateway's list, not a copy of it
-
     try:
-        load_mappings(folder, required=REQUIRED_MAPS)
+        load_mappings(folder, required=required_maps())
     except ConfigurationError as error:
         return [Finding("error", folder.name, "", error.message)]
     return []

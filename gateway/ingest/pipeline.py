@@ -1,7 +1,7 @@
 """A scheduling message from bytes to stored, versioned FHIR: the push pipeline.
 
 1. exact replay: the receipt of (source, FHIR release, body hash) answers at once, byte for byte;
-2. parse (the adapter for the detected format) outside the store's lock;
+2. parse (the format the registry recognises, :mod:`gateway.ingest.registry`) outside the store's lock;
 3. one unit of work per message, inside one transaction: apply every event, render the answer, save
    the receipt. A refused event rolls the whole message back; nothing of it is stored.
 """
@@ -15,11 +15,11 @@ from typing import Any
 
 import orjson
 
-from gateway.events import apply_event
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.kinds import render_record, render_stored
 from gateway.fhir.mappings import MappingSet
-from gateway.formats import parse_message
+from gateway.ingest.dispatch import Inbound
+from gateway.ingest.registry import Parsed
 from gateway.ports.store import Store, StoreSession
 from gateway.primitives.xmlsafe import XmlLimits
 from gateway.state.writer import Outcome
@@ -36,9 +36,11 @@ class PushResult:
 
 
 class BookingIngest:
-    def __init__(self, store: Store, mappings: MappingSet, *, base_url: str, limits: XmlLimits | None = None) -> None:
+    def __init__(self, store: Store, mappings: MappingSet, *, inbound: Inbound, base_url: str,
+                 limits: XmlLimits | None = None) -> None:
         self.store = store
         self.mappings = mappings
+        self.inbound = inbound
         self.base_url = base_url.rstrip("/")
         self.limits = limits or XmlLimits()
 
@@ -47,8 +49,12 @@ class BookingIngest:
         digest = hashlib.sha256(body).hexdigest()
         return f"booking:{source}:{version.value}:{digest}"
 
+    def read(self, body: bytes, source: str) -> Parsed:
+        """The message's format and events (the registry's 4xx when no format takes it)."""
+        return self.inbound.registry.read(body, source=source, limits=self.limits)
+
     def parse(self, body: bytes, source: str) -> list[Any]:
-        return parse_message(body, source=source, limits=self.limits)
+        return self.read(body, source).events
 
     def entry(self, outcome: Outcome, version: FhirVersion) -> JSON:
         stored = outcome.stored
@@ -71,7 +77,7 @@ class BookingIngest:
                 return PushResult(replay, replayed=True)
             outcomes: list[Outcome] = []
             for event in events:
-                outcomes += apply_event(session, event, self.mappings)
+                outcomes += self.inbound.apply(session, event, self.mappings)
             bundle = {"resourceType": "Bundle", "type": "batch-response",
                       "entry": [self.entry(outcome, version) for outcome in _last_per_resource(outcomes)]}
             body = orjson.dumps(bundle)

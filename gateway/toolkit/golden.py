@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from gateway.primitives.errors import NordgateError
+from gateway.toolkit.mapper import map_messages, outcome_for
 
 __all__ = ["CaseResult", "Difference", "GoldenCase", "diff", "discover", "mask", "render_expected", "run_case",
            "short", "write_expected"]
@@ -146,8 +147,6 @@ def diff(expected: Any, actual: Any, path: str = "", context: str = "") -> list[
 
 
 def run_case(case: GoldenCase, *, mappings_dir: Path | None = None) -> CaseResult:
-    from gateway.cli.bookings import map_messages, outcome_for  # noqa: PLC0415 - avoids an import cycle
-
     try:
         actual = map_messages([case.input], given=list(case.given), source=case.source,
                               fhir_version=case.fhir_version, mappings_dir=mappings_dir)

@@ -2,39 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from adapters.outbound.encryption import Decryptor
 from gateway.accounts.service import AccountService
 from gateway.audit.recorder import AuditRecorder
-from gateway.audit.wiring import build_recorder, open_audit_log
-from gateway.bookings.ingest import BookingIngest
+from gateway.bootstrap.inbound import inbound
+from gateway.bootstrap.operations import Operations, build_operations
+from gateway.bootstrap.settlement import (
+    build_apprec_trust,
+    build_decryptor,
+    build_register,
+    build_signers,
+    build_transport,
+)
+from gateway.bootstrap.stores import (
+    build_recorder,
+    open_account_store,
+    open_audit_log,
+    open_settlement_store,
+    open_store,
+    require_schema,
+)
 from gateway.config.settings import Settings
-from gateway.database import open_settlement_store, open_store, require_schema
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.mappings import MappingSet, load_mappings
+from gateway.ingest.dispatch import Inbound
+from gateway.ingest.pipeline import BookingIngest
 from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.signing import timed_signers
-from gateway.observability.wiring import Operations, build_operations
 from gateway.outbox.worker import OutboxWorker, RetryPolicy
 from gateway.ports.audit import AuditLog
+from gateway.ports.inbound import InboundFormat
+from gateway.ports.outbound import AddressRegister
 from gateway.ports.store import Store
 from gateway.primitives.errors import ConfigurationError
 from gateway.primitives.resources import mappings_dir
 from gateway.primitives.xmlsafe import XmlLimits
 from gateway.settlement.service import SettlementService
-from gateway.store.accounts import open_account_store
 from gateway.store.group_commit import GroupCommitWriter
 
-if TYPE_CHECKING:
-    from adapters.outbound.encryption import Decryptor
-    from gateway.ports.outbound import AddressRegister
-
-__all__ = ["REQUIRED_MAPS", "Runtime", "build_runtime"]
-
-REQUIRED_MAPS = ("crm-time-type", "crm-time-type-contact-mode", "crm-care-type", "cancellation-origin",
-                 "no-appointment-type", "elvis-visit-type", "elvis-cancelled-by")
+__all__ = ["Runtime", "build_runtime", "load_checked_mappings"]
 
 
 @dataclass
@@ -47,6 +57,8 @@ class Runtime:
     zone: ZoneInfo
     default_version: FhirVersion
     sources: frozenset[str]
+    #: The inbound formats this gateway takes and the handler of each event (gateway/bootstrap/inbound.py).
+    inbound: Inbound
     settlements: SettlementService | None = None
     outbox: OutboxWorker | None = None
     #: What else must be closed at shutdown (register client, signers, transport), in order.
@@ -79,16 +91,18 @@ class Runtime:
                 close()
 
 
-def load_checked_mappings(settings: Settings) -> MappingSet:
-    return load_mappings(settings.mappings_dir or mappings_dir(), required=REQUIRED_MAPS)
+def load_checked_mappings(settings: Settings, side: Inbound) -> MappingSet:
+    return load_mappings(settings.mappings_dir or mappings_dir(), required=side.registry.required_maps)
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, *, formats: Sequence[InboundFormat] | None = None) -> Runtime:
+    """Everything a gateway runs with; ``formats`` replaces the table of inbound formats (tests)."""
     try:
         zone = ZoneInfo(settings.local_timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigurationError("SETTINGS_INVALID", f"unknown time zone {settings.local_timezone!r}") from None
-    mappings = load_checked_mappings(settings)
+    side = inbound(formats)
+    mappings = load_checked_mappings(settings, side)
     sources = frozenset(code for code in _source_codes(mappings))
     if settings.default_source not in sources:
         raise ConfigurationError("SETTINGS_INVALID", f"default source {settings.default_source!r} is not one of "
@@ -96,11 +110,12 @@ def build_runtime(settings: Settings) -> Runtime:
     # PostgreSQL: refuse a schema that is behind before opening anything (SQLite upgrades itself).
     require_schema(settings.database)
     store = open_store(settings.database, pool_size=settings.database_pool_size)
-    ingest = BookingIngest(store, mappings, base_url=settings.base_url,
+    ingest = BookingIngest(store, mappings, inbound=side, base_url=settings.base_url,
                            limits=XmlLimits(settings.max_body_bytes, settings.max_xml_depth))
     runtime = Runtime(settings, mappings, store, ingest,
                       GroupCommitWriter(store, max_batch=settings.group_commit_max),
-                      zone, FhirVersion(settings.fhir_version), sources)
+                      zone, FhirVersion(settings.fhir_version), sources, side,
+                      metrics=GatewayMetrics(sniff=side.registry.sniff))
     try:
         runtime.audit_log = open_audit_log(settings.database)
         runtime.closables.append(runtime.audit_log)
@@ -118,14 +133,6 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def _build_settlement_side(runtime: Runtime) -> None:
     """Settlement store, address register, signers, transport and the (not yet started) outbox worker."""
-    from gateway.settlement.wiring import (  # noqa: PLC0415
-        build_apprec_trust,
-        build_decryptor,
-        build_register,
-        build_signers,
-        build_transport,
-    )
-
     settings = runtime.settings
     settlement_store = open_settlement_store(settings.database)
     runtime.settlements = SettlementService(settlement_store, register=None, signers={})

@@ -1,6 +1,6 @@
 """Wiring the observability pieces into a runtime: probe, readiness, scrape-time collectors.
 
-Called at the end of :func:`gateway.api.runtime.build_runtime`; connections open on first use, so
+Called at the end of :func:`gateway.bootstrap.runtime.build_runtime`; connections open on first use, so
 building a runtime costs no extra round trip.
 """
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
-from gateway.golden import GoldenCase, diff, discover, mask
-from gateway.preview import detect_format
+from gateway.bootstrap.inbound import inbound
 from gateway.primitives.errors import ConfigurationError, NotFound
 from gateway.primitives.resources import data_dir
+from gateway.toolkit.golden import GoldenCase, diff, discover, mask
 
 __all__ = ["Sample", "compare", "find_sample", "sample_details", "samples", "samples_folder"]
 
@@ -46,9 +46,10 @@ def samples_folder() -> Path | None:
 @functools.lru_cache(maxsize=4)
 def _discovered(folder: Path) -> dict[str, Sample]:
     found: dict[str, Sample] = {}
+    registry = inbound().registry
     for case in discover(folder):
         path = case.input.relative_to(folder).as_posix()
-        found[path] = Sample(path, detect_format(case.input.read_bytes()), case)
+        found[path] = Sample(path, registry.detect(case.input.read_bytes()), case)
     return found
 
 

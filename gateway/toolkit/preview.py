@@ -13,26 +13,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.inbound import crm_scheduling, elvis, no_group
-from gateway.bookings.ingest import BookingIngest
-from gateway.events import apply_event
+from gateway.bootstrap.inbound import memory_store
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.kinds import decode_stored, render_record
 from gateway.fhir.mappings import MappingSet
+from gateway.ingest.dispatch import Inbound
+from gateway.ingest.pipeline import BookingIngest
 from gateway.ports.store import StoreSession
 from gateway.primitives.errors import NordgateError
-from gateway.primitives.xmlsafe import XmlLimits, parse_xml
+from gateway.primitives.xmlsafe import XmlLimits
 from gateway.state.writer import Outcome
-from gateway.store.sqlite import SQLiteStore
+from gateway.toolkit.mapper import PREVIEW_BASE
 from gateway.trace.collector import Trace
 from gateway.trace.fields import trace_resource
 from gateway.trace.rules import event_name
 from gateway.trace.sources import annotate
 
-__all__ = ["PREVIEW_BASE", "Message", "Preview", "detect_format", "preview"]
+__all__ = ["Message", "Preview", "preview"]
 
 JSON = dict[str, Any]
-PREVIEW_BASE = "urn:nordgate:preview"  # the fullUrl base `nordgate map` uses: nothing is served there
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,21 +51,6 @@ class Preview:
         return {"format": self.format, "events": self.events, "bundle": self.bundle, "trace": self.trace}
 
 
-def detect_format(body: bytes, limits: XmlLimits | None = None) -> str:
-    """Which inbound format a message is (``unknown`` when none takes it); only its root is looked at."""
-    limits = limits or XmlLimits()
-    if body.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
-        return no_group.FORMAT
-    try:
-        message = crm_scheduling.message_root(parse_xml(body, max_bytes=limits.max_bytes,
-                                                        max_depth=limits.max_depth))
-    except NordgateError:
-        return "unknown"
-    if crm_scheduling.is_crm_scheduling(message):
-        return crm_scheduling.FORMAT
-    return elvis.FORMAT if elvis.is_elvis(message) else "unknown"
-
-
 @contextmanager
 def _named(message: Message) -> Iterator[None]:
     try:
@@ -82,13 +66,13 @@ def _event_json(event: Any) -> JSON:
             "location": getattr(event, "location", "/"), "source": getattr(event, "source", None)}
 
 
-def _apply(events: list[Any], mappings: MappingSet) -> Any:
+def _apply(events: list[Any], mappings: MappingSet, inbound: Inbound) -> Any:
     def unit_of_work(session: StoreSession) -> dict[tuple[str, str], tuple[Outcome, Any]]:
         # Each resource once, in first-touched order, as it ended and with the event that left it so
         # (the order and content `nordgate map` gives).
         touched: dict[tuple[str, str], tuple[Outcome, Any]] = {}
         for event in events:
-            for outcome in apply_event(session, event, mappings):
+            for outcome in inbound.apply(session, event, mappings):
                 touched[outcome.stored.resource_type, outcome.stored.id] = (outcome, event)
         return touched
 
@@ -96,17 +80,19 @@ def _apply(events: list[Any], mappings: MappingSet) -> Any:
 
 
 def preview(message: Message, *, given: Sequence[Message] = (), source: str, version: FhirVersion,
-            mappings: MappingSet, limits: XmlLimits | None = None) -> Preview:
-    """Raises the NordgateError a push of these messages would (4xx), with named locations."""
-    store = SQLiteStore(":memory:")
+            mappings: MappingSet, inbound: Inbound, limits: XmlLimits | None = None) -> Preview:
+    """Raises the NordgateError a push of these messages would (4xx), with named locations.
+    ``inbound`` is the running gateway's (its formats and handlers): a preview takes what a push takes."""
+    store = memory_store()
     try:
-        ingest = BookingIngest(store, mappings, base_url=PREVIEW_BASE, limits=limits)
+        ingest = BookingIngest(store, mappings, inbound=inbound, base_url=PREVIEW_BASE, limits=limits)
         for item in given:
             with _named(item):
                 ingest.push(item.body, source=source, version=version)
         with _named(message):
-            events = ingest.parse(message.body, source)
-            [result] = store.write_batch([_apply(events, mappings)])
+            parsed = ingest.read(message.body, source)
+            events = parsed.events
+            [result] = store.write_batch([_apply(events, mappings, inbound)])
             if isinstance(result, BaseException):
                 raise result
     finally:
@@ -119,8 +105,8 @@ def preview(message: Message, *, given: Sequence[Message] = (), source: str, ver
         start = len(trace.entries)
         resource = render_record(record, stored, mappings, version,
                                  observe=lambda rendered, resource: trace_resource(trace, rendered, resource, mappings))
-        annotate(trace.entries[start:], event, record)
+        annotate(trace.entries[start:], event, record, inbound.registry.trace_source(event))
         entries.append({"fullUrl": f"{PREVIEW_BASE}/{stored.resource_type}/{stored.id}", "resource": resource})
-    return Preview(format=detect_format(message.body, limits), events=[_event_json(event) for event in events],
+    return Preview(format=parsed.format.name, events=[_event_json(event) for event in events],
                    bundle={"resourceType": "Bundle", "type": "collection", "entry": entries},
                    trace=trace.to_json())

@@ -1,7 +1,7 @@
 """Settings → the objects the settlement side runs with: address register, signers, transport, and
 the decryptor and trust anchors of incoming AppRecs.
 
-Called at start-up (:func:`gateway.api.runtime.build_runtime`) and by ``nordgate settle``; every
+Called at start-up (:func:`gateway.bootstrap.runtime.build_runtime`) and by ``nordgate settle``; every
 misconfiguration is a :class:`~gateway.primitives.errors.ConfigurationError` naming the setting, never a secret.
 Signers are optional: a gateway may hold an enterprise certificate, a smart card, both or neither;
 a batch needing a kind that is not configured gets 503 ``SIGNER_NOT_CONFIGURED`` when no signer is
