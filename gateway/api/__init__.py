@@ -7,6 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from gateway.api.audit_middleware import AuditMiddleware
+from gateway.api.auth_middleware import AuthMiddleware
+from gateway.api.guard import require_scope
+from gateway.api.observability_middleware import ObservabilityMiddleware
 from gateway.api.openapi_docs import ERROR_RESPONSES
 from gateway.api.outcome import install_error_handlers
 from gateway.api.routes_accounts import router as accounts_router
@@ -20,14 +24,10 @@ from gateway.api.routes_playground import router as playground_router
 from gateway.api.routes_preview import router as preview_router
 from gateway.api.routes_reports import router as reports_router
 from gateway.api.routes_settlements import router as settlements_router
-from gateway.audit.http import AuditMiddleware
 from gateway.auth.authenticate import build_authenticator
-from gateway.auth.guard import require_scope
-from gateway.auth.middleware import AuthMiddleware
 from gateway.bootstrap.runtime import Runtime, build_runtime
 from gateway.config.settings import Settings
 from gateway.domain.access import Scope
-from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.primitives.version import software_version
 
 __all__ = ["create_app"]
@@ -58,7 +58,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
                   description="Nordic health-care integration gateway: bookings in, FHIR out; HELFO settlements out.")
     app.state.runtime = built
     install_error_handlers(app)
-    # Every route but health/metrics needs a token (AuthMiddleware) and a scope (gateway/auth/guard.py);
+    # Every route but health/metrics needs a token (AuthMiddleware) and a scope (gateway/api/guard.py);
     # tenants are checked inside the routes. Settlement and account routes declare their own scopes.
     app.include_router(bookings_router, dependencies=[require_scope(Scope.BOOKINGS_PUSH)])
     # Before the generic /fhir/{resource_type} routes, which would otherwise take /fhir/ConceptMap/….
@@ -76,7 +76,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     # Inside the observability middleware (added later, so outer): refusals are logged and counted too.
     app.add_middleware(AuthMiddleware, authenticator=authenticator)
     app.include_router(ops_router)  # /healthz, /readyz, /metrics
-    # Request id, latency by route, one log line per request (gateway/observability/middleware.py).
+    # Request id, latency by route, one log line per request (gateway/api/observability_middleware.py).
     app.add_middleware(ObservabilityMiddleware, metrics=built.metrics)
 
     return app

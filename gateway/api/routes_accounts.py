@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway.accounts.model import AccountChange, AccountInput, account_json
 from gateway.accounts.service import AccountService
-from gateway.auth.guard import require_scope
+from gateway.api.guard import require_scope
 from gateway.domain.access import Principal, Scope
 from gateway.primitives.errors import TransientError
 

@@ -21,9 +21,9 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
+from gateway.api.guard import principal_of, require_scope
 from gateway.api.openapi_docs import ok_as
 from gateway.audit.query import parse_query
-from gateway.auth.guard import principal_of, require_scope
 from gateway.auth.tenancy import sees_all
 from gateway.bootstrap.runtime import Runtime
 from gateway.domain.access import Scope

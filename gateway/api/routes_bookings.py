@@ -7,11 +7,11 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from gateway.api.audit_middleware import audit_note, audited_push, note_body
+from gateway.api.guard import principal_of
 from gateway.api.media import XML_TYPES, fhir_version_from, require_media_type
 from gateway.api.openapi_docs import FhirJSONResponse, raw_body
 from gateway.api.outcome import FHIR_JSON
-from gateway.audit.http import audit_note, audited_push, note_body
-from gateway.auth.guard import principal_of
 from gateway.auth.tenancy import require_push_tenants
 from gateway.bootstrap.runtime import Runtime
 from gateway.ingest.pipeline import PushResult

@@ -10,13 +10,13 @@ import orjson
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from gateway.api.audit_middleware import audit_note
 from gateway.api.capability import capability_statement
+from gateway.api.guard import principal_of
 from gateway.api.media import fhir_version_from
 from gateway.api.openapi_docs import FhirJSONResponse, fhir_ok
 from gateway.api.outcome import FHIR_JSON
 from gateway.api.search import SEARCH_PARAMETERS, parse_search
-from gateway.audit.http import audit_note
-from gateway.auth.guard import principal_of
 from gateway.auth.tenancy import may_see, record_tenant, sees_all, tenant_condition
 from gateway.bootstrap.runtime import Runtime
 from gateway.fhir.common import FhirVersion

@@ -21,7 +21,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from gateway.auth.guard import principal_of
+from gateway.api.guard import principal_of
 from gateway.auth.tenancy import may_see, tenant_condition
 from gateway.bootstrap.runtime import Runtime
 from gateway.domain.group_records import GroupSessionRecord

@@ -12,8 +12,8 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from gateway.api.guard import principal_of
 from gateway.api.openapi_docs import ok_as
-from gateway.auth.guard import principal_of
 from gateway.auth.tenancy import require_tenant
 from gateway.bootstrap.runtime import Runtime
 from gateway.reports.self_service import parse_request, self_service_report

@@ -30,12 +30,12 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from gateway.accounts.binding import batch_authoriser, settlement_organisation
+from gateway.api.audit_middleware import note_resource
+from gateway.api.guard import principal_of, require_scope
 from gateway.api.media import XML_TYPES, require_media_type
 from gateway.api.openapi_docs import ok_as, raw_body
 from gateway.api.outcome import outcome_response
 from gateway.api.routes_bookings import read_limited_body
-from gateway.audit.http import note_resource
-from gateway.auth.guard import principal_of, require_scope
 from gateway.auth.tenancy import may_see
 from gateway.bootstrap.runtime import Runtime
 from gateway.domain.access import Scope

@@ -4,7 +4,7 @@
 - :mod:`gateway.domain.audit_chain`: linking new rows and verifying a stored chain;
 - :mod:`gateway.store.audit_sql`, :mod:`gateway.store.audit_sqlite`, :mod:`gateway.store.audit_postgres`: storage;
 - :mod:`gateway.audit.recorder`: when rows are written (in the push's transaction, buffered, durable);
-- :mod:`gateway.audit.context`, :mod:`gateway.audit.http`: who did it, and the HTTP hook.
+- :mod:`gateway.audit.context`, :mod:`gateway.api.audit_middleware`: who did it, and the HTTP hook.
 """
 
 __all__: list[str] = []

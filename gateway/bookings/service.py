@@ -18,29 +18,23 @@ current version and writing the next can never race. Rules:
 
 from __future__ import annotations
 
-import functools
 import uuid
 
 from gateway.domain.booking import Booking, BookingAction, BookingEvent
-from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord, PersonRef
+from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord, PersonRef, appointment_id
+from gateway.domain.records import RESOURCE_IDS
 from gateway.fhir.mappings import MappingSet
 from gateway.ports.store import Stored, StoreSession
 from gateway.primitives.errors import Conflict, Unprocessable
 from gateway.primitives.identifiers import IdentifierKind
 from gateway.state.writer import Outcome, RecordWriter
 
-__all__ = ["Outcome", "apply_event", "appointment_id"]
+__all__ = ["Outcome", "apply_event"]
 
-_IDS = uuid.UUID("6f1c1f7e-4a0e-5b8e-9a53-6e6f72646761")  # namespace of nordgate's resource ids
-
-
-@functools.lru_cache(maxsize=4096)  # the same booking is looked up and built in one message
-def appointment_id(facility: str, booking_id: str) -> str:
-    return str(uuid.uuid5(_IDS, f"crm-scheduling|{facility}|{booking_id}"))
 
 
 def _response_id(appointment: str) -> str:
-    return str(uuid.uuid5(_IDS, f"appointment-response|{appointment}"))
+    return str(uuid.uuid5(RESOURCE_IDS, f"appointment-response|{appointment}"))
 
 
 def _person(kind: IdentifierKind, value: str, display: str | None) -> PersonRef:

@@ -10,6 +10,7 @@ configured, 422 ``CERT_KIND_MISMATCH`` when only the other kind is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -17,13 +18,17 @@ from cryptography import x509
 
 from adapters.outbound.address_register import AddressRegisterClient, CachingAddressRegister
 from adapters.outbound.encryption import MEDIA_TYPE, Decryptor
+from adapters.outbound.signing.binding import CardHolders
+from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
+from adapters.outbound.transport import DirectoryTransport, EncryptingTransport, HttpTransport
 from gateway.config.settings import Settings
 from gateway.domain.parties import CertificateKind
 from gateway.ports.outbound import AddressRegister, Signer, Transport
 from gateway.primitives.errors import ConfigurationError
 
-__all__ = ["build_apprec_trust", "build_decryptor", "build_register", "build_signers", "build_transport",
-           "in_process_register", "load_trust_anchors"]
+__all__ = ["build_apprec_trust", "build_decryptor", "build_register", "build_signer", "build_signers",
+           "build_transport", "card_signer", "enterprise_signer", "in_process_register", "load_trust_anchors",
+           "register_client"]
 
 _IN_PROCESS_ENDPOINT = "http://address-register.in-process/v1/AR"
 
@@ -76,6 +81,53 @@ def _expect(signer: Signer, kind: CertificateKind, setting: str) -> Signer:
     return signer
 
 
+def enterprise_signer(p12: Path, *, password_env: str | None, password_file: Path | None,
+                      trust_anchors: Sequence[x509.Certificate]) -> Signer:
+    """An enterprise certificate (virksomhetssertifikat) from a PKCS#12 file."""
+    return EnterpriseCertificateSigner(p12, password_env=password_env, password_file=password_file,
+                                       trust_anchors=list(trust_anchors))
+
+
+def card_signer(pkcs11_module: Path, *, token_label: str, key_label: str | None, pin_env: str | None,
+                pin_file: Path | None, card_holders: Path, trust_anchors: Sequence[x509.Certificate]) -> Signer:
+    """A personal smart card through a PKCS#11 module, bound to its holder by the card holder record."""
+    from adapters.outbound.signing.smartcard import SmartCardSigner  # noqa: PLC0415 - loads python-pkcs11
+
+    return SmartCardSigner(pkcs11_module, token_label=token_label, pin_env=pin_env, pin_file=pin_file,
+                           key_label=key_label, trust_anchors=list(trust_anchors),
+                           card_holders=CardHolders.load(card_holders))
+
+
+def build_signer(kind: str, *, p12: Path | None, password_env: str | None, password_file: Path | None,
+                 pkcs11_module: Path | None, token_label: str | None, key_label: str | None, pin_env: str | None,
+                 pin_file: Path | None, card_holders: Path | None, trust: Sequence[Path]) -> Signer:
+    """The one signer ``nordgate settle --signer enterprise|card`` signs with, from its options."""
+    if not trust:
+        raise ConfigurationError("SIGNING_TRUST_MISSING", "give the trust anchors with --trust PEM")
+    anchors = [cert for path in trust for cert in load_trust_anchors(path)]
+    if kind == "enterprise":
+        if p12 is None:
+            raise ConfigurationError("SETTINGS_INVALID", "--signer enterprise needs --p12 FILE")
+        return enterprise_signer(p12, password_env=password_env, password_file=password_file, trust_anchors=anchors)
+    if pkcs11_module is None or not token_label:
+        raise ConfigurationError("SETTINGS_INVALID", "--signer card needs --pkcs11-module PATH and --token-label")
+    if card_holders is None:
+        raise ConfigurationError("SETTINGS_INVALID", "--signer card needs --card-holders FILE: the record of "
+                                 "which practitioner (HPR) holds which card")
+    return card_signer(pkcs11_module, token_label=token_label, key_label=key_label, pin_env=pin_env,
+                       pin_file=pin_file, card_holders=card_holders, trust_anchors=anchors)
+
+
+def register_client(*, endpoint: str | None, data_dir: Path | None) -> AddressRegisterClient:
+    """The address register ``nordgate settle`` looks parties up in: ``--ar URL`` or ``--ar-data DIR``."""
+    if (endpoint is None) == (data_dir is None):
+        raise ConfigurationError("SETTINGS_INVALID", "give exactly one of --ar URL or --ar-data DIR")
+    if data_dir is not None:
+        return in_process_register(data_dir)
+    assert endpoint is not None
+    return AddressRegisterClient.create(endpoint)
+
+
 def build_signers(settings: Settings) -> dict[CertificateKind, Signer]:
     """The configured signers by kind; opening them here makes a wrong password or a missing card
     stop start-up instead of the first settlement."""
@@ -84,11 +136,8 @@ def build_signers(settings: Settings) -> dict[CertificateKind, Signer]:
         return signers
     anchors = load_trust_anchors(settings.signing_trust_anchors)
     if settings.enterprise_p12 is not None:
-        from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner  # noqa: PLC0415
-
-        enterprise = EnterpriseCertificateSigner(settings.enterprise_p12, password_env=settings.enterprise_password_env,
-                                                 password_file=settings.enterprise_password_file,
-                                                 trust_anchors=anchors)
+        enterprise = enterprise_signer(settings.enterprise_p12, password_env=settings.enterprise_password_env,
+                                       password_file=settings.enterprise_password_file, trust_anchors=anchors)
         signers[CertificateKind.ENTERPRISE] = _expect(enterprise, CertificateKind.ENTERPRISE, "enterprise_p12")
     if settings.card_pkcs11_module is not None:
         if not settings.card_token_label:
@@ -98,13 +147,9 @@ def build_signers(settings: Settings) -> dict[CertificateKind, Signer]:
             # The certificate names no HPR number: without the record nobody could tell whose bills it may sign.
             raise ConfigurationError("SETTINGS_INVALID", "NORDGATE_CARD_HOLDERS (whose card is whose) is required "
                                      "with a smart card", location="card_holders")
-        from adapters.outbound.signing.binding import CardHolders  # noqa: PLC0415
-        from adapters.outbound.signing.smartcard import SmartCardSigner  # noqa: PLC0415 - loads python-pkcs11
-
-        card = SmartCardSigner(settings.card_pkcs11_module, token_label=settings.card_token_label,
-                               pin_env=settings.card_pin_env, pin_file=settings.card_pin_file,
-                               key_label=settings.card_key_label, trust_anchors=anchors,
-                               card_holders=CardHolders.load(settings.card_holders))
+        card = card_signer(settings.card_pkcs11_module, token_label=settings.card_token_label,
+                           key_label=settings.card_key_label, pin_env=settings.card_pin_env,
+                           pin_file=settings.card_pin_file, card_holders=settings.card_holders, trust_anchors=anchors)
         signers[CertificateKind.PERSONAL] = _expect(card, CertificateKind.PERSONAL, "card_pkcs11_module")
     return signers
 
@@ -112,8 +157,6 @@ def build_signers(settings: Settings) -> dict[CertificateKind, Signer]:
 def build_transport(settings: Settings, register: AddressRegister | None = None) -> Transport:
     """The delivery transport; with ``encrypt_delivery`` wrapped so each message leaves encrypted for
     its receiver's encryption certificate in ``register`` (files ``.p7m``, HTTP ``application/pkcs7-mime``)."""
-    from adapters.outbound.transport import DirectoryTransport, EncryptingTransport, HttpTransport  # noqa: PLC0415
-
     encrypt = settings.encrypt_delivery
     if encrypt and register is None:
         raise ConfigurationError("SETTINGS_INVALID", "NORDGATE_ENCRYPT_DELIVERY needs an address register "

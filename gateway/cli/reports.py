@@ -49,7 +49,6 @@ def register(app: typer.Typer) -> None:
         from gateway.ports.store import Store  # noqa: PLC0415
         from gateway.reports.self_service import parse_request, self_service_report  # noqa: PLC0415
         from gateway.reports.svg_chart import self_service_chart  # noqa: PLC0415
-        from gateway.store.sqlite import SQLiteStore  # noqa: PLC0415
 
         try:
             settings = load_settings()
@@ -68,7 +67,7 @@ def register(app: typer.Typer) -> None:
             if not path.is_file():
                 typer.echo(f"nordgate: no database at {path}", err=True)
                 raise typer.Exit(2)
-            store = SQLiteStore(path)
+            store = open_store(f"sqlite:///{path}")
         try:
             data = self_service_report(store, request, ZoneInfo(settings.local_timezone))
         finally:

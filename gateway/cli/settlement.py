@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from gateway.domain.settlement import BillVerdict, SettlementPlan
-    from gateway.ports.outbound import AddressRegister, Signer
+    from gateway.ports.outbound import AddressRegister
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_REFUSED", "register"]
 
@@ -87,34 +87,6 @@ def _summary(console: Console, verdicts: Sequence[BillVerdict], title: str, *, c
     hidden = "" if len(shown) == len(verdicts) else f" ({counts['included'] - listed} included bills are not listed)"
     console.print(f"{counts['included']} included, {counts['refused']} refused, {counts['dropped']} dropped{hidden}",
                   markup=False, highlight=False)
-
-
-def _signer(kind: str, *, p12: Path | None, password_env: str | None, password_file: Path | None,
-            pkcs11_module: Path | None, token_label: str | None, key_label: str | None, pin_env: str | None,
-            pin_file: Path | None, card_holders: Path | None, trust: list[Path]) -> Signer:
-    from gateway.bootstrap.settlement import load_trust_anchors  # noqa: PLC0415
-    from gateway.primitives.errors import ConfigurationError  # noqa: PLC0415
-
-    if not trust:
-        raise ConfigurationError("SIGNING_TRUST_MISSING", "give the trust anchors with --trust PEM")
-    anchors = [cert for path in trust for cert in load_trust_anchors(path)]
-    if kind == "enterprise":
-        if p12 is None:
-            raise ConfigurationError("SETTINGS_INVALID", "--signer enterprise needs --p12 FILE")
-        from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner  # noqa: PLC0415
-
-        return EnterpriseCertificateSigner(p12, password_env=password_env, password_file=password_file,
-                                           trust_anchors=anchors)
-    if pkcs11_module is None or not token_label:
-        raise ConfigurationError("SETTINGS_INVALID", "--signer card needs --pkcs11-module PATH and --token-label")
-    if card_holders is None:
-        raise ConfigurationError("SETTINGS_INVALID", "--signer card needs --card-holders FILE: the record of "
-                                 "which practitioner (HPR) holds which card")
-    from adapters.outbound.signing.binding import CardHolders  # noqa: PLC0415
-    from adapters.outbound.signing.smartcard import SmartCardSigner  # noqa: PLC0415
-
-    return SmartCardSigner(pkcs11_module, token_label=token_label, key_label=key_label, pin_env=pin_env,
-                           pin_file=pin_file, trust_anchors=anchors, card_holders=CardHolders.load(card_holders))
 
 
 def _refuse_other_kind(signer: str, plan: SettlementPlan) -> None:
@@ -212,8 +184,8 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console  # noqa: PLC0415
         from rich.progress import Progress  # noqa: PLC0415
 
-        from gateway.bootstrap.settlement import in_process_register  # noqa: PLC0415
-        from gateway.primitives.errors import ConfigurationError, Unprocessable  # noqa: PLC0415
+        from gateway.bootstrap.settlement import build_signer, register_client  # noqa: PLC0415
+        from gateway.primitives.errors import Unprocessable  # noqa: PLC0415
         from gateway.settlement.batch import parse_batch  # noqa: PLC0415
         from gateway.settlement.compose import REFUSAL_CODES, compose_signed, verdicts_of_refusal  # noqa: PLC0415
         from gateway.settlement.rules import check  # noqa: PLC0415
@@ -248,16 +220,9 @@ def register(app: typer.Typer) -> None:
                     _report(console, refusal)
                     raise typer.Exit(EXIT_REFUSED) from None
                 _refuse_other_kind(signer, plan)
-                if (ar is None) == (ar_data is None):
-                    raise ConfigurationError("SETTINGS_INVALID", "give exactly one of --ar URL or --ar-data DIR")
-                if ar_data is not None:
-                    client = in_process_register(ar_data)
-                else:
-                    from adapters.outbound.address_register import AddressRegisterClient  # noqa: PLC0415
-
-                    client = AddressRegisterClient.create(str(ar))
+                client = register_client(endpoint=None if ar is None else str(ar), data_dir=ar_data)
                 closables.append(client)
-                chosen = _signer(signer, p12=p12, password_env=password_env, password_file=password_file,
+                chosen = build_signer(signer, p12=p12, password_env=password_env, password_file=password_file,
                                  pkcs11_module=pkcs11_module, token_label=token_label, key_label=key_label,
                                  pin_env=pin_env, pin_file=pin_file, card_holders=card_holders, trust=trust)
                 closables.append(chosen)

@@ -63,7 +63,7 @@ class Action(StrEnum):
     APPREC_RECEIVE = "apprec.receive"
     AUDIT_READ = "audit.read"
     AUDIT_EXPORT = "audit.export"
-    # account.create / account.read / account.list / account.update / account.delete: see gateway.audit.http
+    # account.create / account.read / account.list / account.update / account.delete: see gateway.api.audit_middleware
 
 
 @dataclass(frozen=True, slots=True)

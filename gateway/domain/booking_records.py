@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import uuid
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from gateway.domain.records import PersonRef
+from gateway.domain.records import RESOURCE_IDS, PersonRef
 
-__all__ = ["AppointmentRecord", "AppointmentResponseRecord", "PersonRef"]
+__all__ = ["AppointmentRecord", "AppointmentResponseRecord", "PersonRef", "appointment_id"]
+
+
+@functools.lru_cache(maxsize=4096)  # the same booking is looked up and built in one message
+def appointment_id(facility: str, booking_id: str) -> str:
+    """The id of the Appointment of a crm:scheduling booking (unit HSA-id and ``bookingId``); an Elvis
+    telephone contact's Appointment is the same booking, so it has the same id."""
+    return str(uuid.uuid5(RESOURCE_IDS, f"crm-scheduling|{facility}|{booking_id}"))
+
 @dataclass(frozen=True, slots=True)
 class AppointmentRecord:
     id: str

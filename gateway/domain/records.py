@@ -13,13 +13,17 @@ import dataclasses
 import functools
 import types
 import typing
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import orjson
 
-__all__ = ["PersonRef", "Record", "decode_record", "encode_record"]
+__all__ = ["RESOURCE_IDS", "PersonRef", "Record", "decode_record", "encode_record"]
+
+#: The uuid5 namespace of every id nordgate gives a stored resource: the same message makes the same id.
+RESOURCE_IDS = uuid.UUID("6f1c1f7e-4a0e-5b8e-9a53-6e6f72646761")
 
 
 @dataclass(frozen=True, slots=True)

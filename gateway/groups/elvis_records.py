@@ -1,21 +1,20 @@
 """Ids, references and store access shared by the Elvis rules (group sessions and telephone contacts).
 
-Ids are uuid5 names in nordgate's one id namespace (the one of :mod:`gateway.bookings.service`), so the
+Ids are uuid5 names in nordgate's one id namespace (:data:`gateway.domain.records.RESOURCE_IDS`), so the
 same message always makes the same resource and no two kinds collide (each name has its own prefix).
 A telephone contact's Appointment is the booking 1177 shows through crm:scheduling, so its id is
-crm:scheduling's own :func:`~gateway.bookings.service.appointment_id` of unit and ``bookingId``.
+crm:scheduling's own :func:`~gateway.domain.booking_records.appointment_id` of unit and ``bookingId``.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from gateway.bookings.service import appointment_id
 from gateway.domain.booking import PersonName
-from gateway.domain.booking_records import AppointmentRecord
+from gateway.domain.booking_records import AppointmentRecord, appointment_id
 from gateway.domain.group_records import EncounterRecord, GroupParticipant, GroupSessionRecord
 from gateway.domain.groups import GroupLeader
-from gateway.domain.records import PersonRef
+from gateway.domain.records import RESOURCE_IDS, PersonRef
 from gateway.ports.store import Stored
 from gateway.primitives.errors import Unprocessable
 from gateway.primitives.identifiers import Identifier
@@ -33,20 +32,19 @@ __all__ = [
     "telephone_encounter_id",
 ]
 
-_IDS = uuid.UUID("6f1c1f7e-4a0e-5b8e-9a53-6e6f72646761")  # nordgate's resource id namespace
 
 
 def group_session_id(unit: str, session_id: str) -> str:
-    return str(uuid.uuid5(_IDS, f"elvis-group-session|{unit}|{session_id}"))
+    return str(uuid.uuid5(RESOURCE_IDS, f"elvis-group-session|{unit}|{session_id}"))
 
 
 def group_encounter_id(session_appointment: str, patient: PersonRef) -> str:
     """One Encounter per patient per session: the patient's visit of that session."""
-    return str(uuid.uuid5(_IDS, f"elvis-group-encounter|{session_appointment}|{patient.kind}|{patient.value}"))
+    return str(uuid.uuid5(RESOURCE_IDS, f"elvis-group-encounter|{session_appointment}|{patient.kind}|{patient.value}"))
 
 
 def telephone_encounter_id(appointment: str) -> str:
-    return str(uuid.uuid5(_IDS, f"elvis-telephone-encounter|{appointment}"))
+    return str(uuid.uuid5(RESOURCE_IDS, f"elvis-telephone-encounter|{appointment}"))
 
 
 def person_ref(identifier: Identifier, name: PersonName | str | None = None) -> PersonRef:

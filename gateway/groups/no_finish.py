@@ -37,19 +37,18 @@ from gateway.domain.group_records import (
     GroupSessionRecord,
     TariffLine,
 )
-from gateway.domain.records import PersonRef
+from gateway.domain.records import RESOURCE_IDS, PersonRef
 from gateway.groups.bill_cards import bill_card
 from gateway.primitives.errors import Conflict, Unprocessable
 from gateway.primitives.identifiers import Identifier, IdentifierKind
 
 __all__ = ["encounter_id", "finish_session"]
 
-_IDS: Final = uuid.UUID("6f1c1f7e-4a0e-5b8e-9a53-6e6f72646761")  # namespace of nordgate's resource ids
 _PHYSIO: Final = "kommunalt-fellesoppgjor-fysioterapi"
 
 
 def encounter_id(appointment_id: str, patient: str) -> str:
-    return str(uuid.uuid5(_IDS, f"no-group-encounter|{appointment_id}|{patient}"))
+    return str(uuid.uuid5(RESOURCE_IDS, f"no-group-encounter|{appointment_id}|{patient}"))
 
 
 def _lines(tariffs: tuple[Tariff, ...]) -> tuple[TariffLine, ...]:

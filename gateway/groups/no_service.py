@@ -36,7 +36,7 @@ from typing import Final
 
 from gateway.domain.group_appointments import GroupAction, GroupAppointmentEvent, Person
 from gateway.domain.group_records import GroupParticipant, GroupSessionRecord
-from gateway.domain.records import PersonRef
+from gateway.domain.records import RESOURCE_IDS, PersonRef
 from gateway.fhir.mappings import MappingSet
 from gateway.groups.no_finish import finish_session
 from gateway.ports.store import Stored, StoreSession
@@ -46,14 +46,13 @@ from gateway.state.writer import Outcome, RecordWriter
 
 __all__ = ["DELETE_WINDOW", "apply_group_event", "group_appointment_id"]
 
-_IDS: Final = uuid.UUID("6f1c1f7e-4a0e-5b8e-9a53-6e6f72646761")  # namespace of nordgate's resource ids
 DELETE_WINDOW: Final = dt.timedelta(minutes=5)
 CLOSED: Final = frozenset({"cancelled", "entered-in-error", "fulfilled", "noshow"})
 _Current = tuple[Stored, GroupSessionRecord]
 
 
 def group_appointment_id(her_id: str, group_appointment_id: str) -> str:
-    return str(uuid.uuid5(_IDS, f"no-group|{her_id}|{group_appointment_id}"))
+    return str(uuid.uuid5(RESOURCE_IDS, f"no-group|{her_id}|{group_appointment_id}"))
 
 
 def person_ref(person: Identifier, name: str | None = None) -> PersonRef:

@@ -18,6 +18,7 @@ import orjson
 from gateway.domain.accounts import AccountRecord
 from gateway.primitives.database_url import DatabaseURL
 from gateway.primitives.errors import ConfigurationError
+from gateway.store.migrate import ensure_sqlite_schema
 
 __all__ = ["PostgresAccountStore", "SQLiteAccountStore"]
 
@@ -76,8 +77,6 @@ class _SqlAccountStore:
 
 class SQLiteAccountStore(_SqlAccountStore):
     def __init__(self, path: str) -> None:
-        from gateway.store.migrate import ensure_sqlite_schema  # noqa: PLC0415
-
         if path != ":memory:" and not Path(path).parent.is_dir():
             raise ConfigurationError("DATABASE_PATH_INVALID", f"folder {Path(path).parent} for the database does "
                                      "not exist")

@@ -6,17 +6,21 @@ hide behind a deferred import. ``python -m tests.architecture.import_graph`` sho
 
 from __future__ import annotations
 
-from tests.architecture.import_graph import function_level_imports, package_cycles
+import linecache
 
-# A ratchet while issue 11 untangles the packages: these only go down.
-LARGEST_CYCLE = 6
-FUNCTION_LEVEL_IMPORTS = 64
+from tests.architecture.import_graph import ROOT, function_level_imports, package_cycles
 
 
-def test_package_cycles_do_not_grow() -> None:
-    cycles = package_cycles()
-    assert max((len(c) for c in cycles), default=0) <= LARGEST_CYCLE, cycles
+def test_no_package_cycles() -> None:
+    assert package_cycles() == []
 
 
-def test_function_level_imports_do_not_grow() -> None:
-    assert len(function_level_imports()) <= FUNCTION_LEVEL_IMPORTS
+def test_a_function_level_import_says_why_it_is_deferred() -> None:
+    # The CLI defers every command's imports on purpose (gateway/cli/__init__.py says why); anywhere
+    # else a function-level import is a heavy optional import, and its line says which.
+    unexplained = [
+        f"{imp.file}:{imp.line}" for imp in function_level_imports()
+        if not imp.file.startswith("gateway/cli/")
+        and "noqa: PLC0415 - " not in linecache.getline(str(ROOT / imp.file), imp.line)
+    ]
+    assert unexplained == []

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.auth.middleware import PUBLIC_PATHS
+from gateway.api.auth_middleware import PUBLIC_PATHS
 from tests.auth.conftest import NO_SCOPES, code_of
 
 # Plausible values per path parameter name; anything else gets a uuid.

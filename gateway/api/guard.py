@@ -4,7 +4,7 @@ Every route except health and metrics declares one with ``dependencies=[require_
 (or its router does); ``tests/auth/test_route_walk.py`` walks the OpenAPI document and fails for a
 route a client without scopes can reach. The dependency also makes the OpenAPI document declare
 the bearer security scheme on each such operation. Authentication itself is the middleware's
-(:mod:`gateway.auth.middleware`): here the principal is only read.
+(:mod:`gateway.api.auth_middleware`): here the principal is only read.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="JWT (
 
 
 def principal_of(request: Request) -> Principal:
-    """The authenticated caller (set by :class:`~gateway.auth.middleware.AuthMiddleware`)."""
+    """The authenticated caller (set by :class:`~gateway.api.auth_middleware.AuthMiddleware`)."""
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal):
         # Only reachable if the middleware was left out: refuse rather than serve anonymously.
