@@ -91,7 +91,7 @@ async def _push(request: Request, runtime: Runtime, observed: PushObservation) -
     observed.format = parsed.format.name
     events = parsed.events
     # Before anything is stored: every unit the message acts for must be one of the client's tenants.
-    require_push_tenants(principal_of(request), events, registry.units_of)
+    require_push_tenants(principal_of(request), events, parsed.format.units)
     # The booking.push audit row commits with the push (acknowledged ⇒ audited; gateway/audit/recorder.py).
     work = audited_push(request, ingest.work(key, events, version), source)
     result: PushResult = await asyncio.wrap_future(runtime.writer.submit(work))

@@ -62,7 +62,7 @@ def record_tenant(record: Any) -> str | None:
 
 def require_push_tenants(principal: Principal, events: Iterable[Any], units_of: Callable[[Any], list[str]]) -> None:
     """Refuse (403 ``TENANT_FORBIDDEN``) a message for a unit the client is not bound to; ``units_of``
-    tells the units of an event (the registry of inbound formats asks each format)."""
+    tells the units of an event (``units`` of the inbound format the message was read as)."""
     if sees_all(principal):
         return
     for event in events:

@@ -2,7 +2,8 @@
 
 Built from the table of :class:`~gateway.ports.inbound.InboundFormat` entries in
 ``gateway/bootstrap/inbound.py``; sniffing (metrics), parsing (ingest, ``nordgate validate``),
-detection (preview, playground), tenancy, trace and the required maps all ask it.
+detection (preview, playground) and the required maps ask it; tenancy and the trace ask the
+format a message was read as (:class:`Parsed`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.ports.inbound import InboundFormat, TraceSource
+from gateway.ports.inbound import InboundFormat
 from gateway.primitives.errors import NordgateError, Unprocessable
 from gateway.primitives.jsonsafe import decode_json, looks_like_json
 from gateway.primitives.soap import message_root
@@ -32,7 +33,6 @@ class Parsed:
 class InboundRegistry:
     def __init__(self, formats: Sequence[InboundFormat]) -> None:
         self.formats = tuple(formats)
-        self._by_event_type = {kind: entry for entry in self.formats for kind in entry.event_types}
 
     def _of_syntax(self, syntax: str) -> list[InboundFormat]:
         return [entry for entry in self.formats if entry.syntax == syntax]
@@ -84,21 +84,9 @@ class InboundRegistry:
                     return entry.name
         return UNKNOWN
 
-    def units_of(self, event: Any) -> list[str]:
-        """The units a parsed event acts for; TypeError for an event no format makes (a new format
-        must say whose data it is)."""
-        entry = self._by_event_type.get(type(event))
-        if entry is None:
-            raise TypeError(f"no tenant rule for {type(event).__name__}")
-        return entry.units(event)
-
-    def trace_source(self, event: Any) -> TraceSource | None:
-        entry = self._by_event_type.get(type(event))
-        return entry.trace_sources.get(type(event).__name__) if entry is not None else None
-
     @property
     def event_types(self) -> tuple[type, ...]:
-        return tuple(self._by_event_type)
+        return tuple(dict.fromkeys(kind for entry in self.formats for kind in entry.event_types))
 
     @property
     def media_types(self) -> tuple[str, ...]:

@@ -2,10 +2,11 @@
 
 Each inbound adapter package (``adapters/inbound/<format>``) describes itself in one
 :class:`InboundFormat`; the registry (:class:`gateway.ingest.registry.InboundRegistry`), built in
-``gateway/bootstrap`` from the table of formats there, answers every question about formats from
-these entries: which format a message is (ingest, preview, metrics), which units its events act for
-(tenancy), where a record field came from in the message (trace) and which maps it needs (start-up
-and ``nordgate check-mappings``). Adding a format is one adapter package and one entry in that table.
+``gateway/bootstrap`` from the table of formats there, answers from these entries which format a
+message is (ingest, preview, metrics) and which maps the formats need (start-up and ``nordgate
+check-mappings``); the entry a message was read as tells the units its events act for (tenancy) and
+where a record field came from in the message (trace). Adding a format is one adapter package and one
+entry in that table.
 """
 
 from __future__ import annotations
@@ -67,3 +68,7 @@ class InboundFormat:
     required_maps: tuple[str, ...] = ()
     #: Per event type name, where each record field came from in the message (previews).
     trace_sources: Mapping[str, TraceSource] = field(default_factory=dict)
+
+    def source_table(self, event: Any) -> TraceSource | None:
+        """The trace table of an event this format made."""
+        return self.trace_sources.get(type(event).__name__)

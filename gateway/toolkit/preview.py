@@ -105,7 +105,7 @@ def preview(message: Message, *, given: Sequence[Message] = (), source: str, ver
         start = len(trace.entries)
         resource = render_record(record, stored, mappings, version,
                                  observe=lambda rendered, resource: trace_resource(trace, rendered, resource, mappings))
-        annotate(trace.entries[start:], event, record, inbound.registry.trace_source(event))
+        annotate(trace.entries[start:], event, record, parsed.format.source_table(event))
         entries.append({"fullUrl": f"{PREVIEW_BASE}/{stored.resource_type}/{stored.id}", "resource": resource})
     return Preview(format=parsed.format.name, events=[_event_json(event) for event in events],
                    bundle={"resourceType": "Bundle", "type": "collection", "entry": entries},
