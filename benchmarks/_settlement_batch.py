@@ -3,7 +3,7 @@ its MsgHead, and the XML-DSig template ``xmlsec1 --sign`` fills in.
 
 Every bill is distinct (guid, bill number, patient, time) and passes every rule, so all of them
 are included in the signed message. Patients get synthetic fødselsnumre completed with
-:func:`gateway.primitives.identifiers.fnr_check_digits`, as ``tests/settlement/factories.py`` makes them.
+:func:`gateway.primitives.identifiers.fnr_check_digits`, as ``tests/gateway/settlement/factories.py`` makes them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Authenticating in tests: API-key clients known to the test settings, and their headers.
 
-Every app a test builds through ``tests/api/conftest.py`` knows :data:`DEFAULT_CLIENT`, an
+Every app a test builds through ``tests/gateway/api/conftest.py`` knows :data:`DEFAULT_CLIENT`, an
 all-scopes, all-tenants (``"*"``) client whose headers the ``client`` fixture sends by default.
 A test wanting a narrower caller adds one::
 

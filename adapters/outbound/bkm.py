@@ -3,7 +3,7 @@
 
 Pure: the same plan gives byte-identical XML. Every element and attribute written is one that
 NAV's own signed test message (from navikt/ebxml-processor's test resources) or NAV's field-by-field
-description of BehandlerKrav has (``tests/outbound/test_nav_description.py`` walks both), in the
+description of BehandlerKrav has (``tests/adapters/outbound/test_nav_description.py`` walks both), in the
 sample's order, and ``schemas/bkm-2006-12-20-subset.xsd`` describes exactly what is emitted.
 Choices the sources leave open:
 

@@ -1,7 +1,7 @@
 """Per-route authorisation: the scope a route needs, as a FastAPI dependency.
 
 Every route except health and metrics declares one with ``dependencies=[require_scope(...)]``
-(or its router does); ``tests/auth/test_route_walk.py`` walks the OpenAPI document and fails for a
+(or its router does); ``tests/gateway/auth/test_route_walk.py`` walks the OpenAPI document and fails for a
 route a client without scopes can reach. The dependency also makes the OpenAPI document declare
 the bearer security scheme on each such operation. Authentication itself is the middleware's
 (:mod:`gateway.api.auth_middleware`): here the principal is only read.

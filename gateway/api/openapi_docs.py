@@ -4,7 +4,7 @@ The gateway's routes read raw bodies (XML messages, FHIR Parameters, settlement 
 size limit, parsed by hardened parsers) and answer FHIR JSON and OperationOutcomes with their own
 media type. Without these declarations ``/openapi.json`` would claim ``application/json`` answers, no
 request bodies and FastAPI's own 422 validation errors, none of which is true; the contract test
-(tests/api/test_openapi_contract.py) holds the document to what the app really does.
+(tests/gateway/api/test_openapi_contract.py) holds the document to what the app really does.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import httpx
 
 from gateway.primitives.database_url import parse_database_url
-from tests.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE
+from tests.gateway.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE
 
 __all__ = ["AUTH", "AUTH_ENV", "ArStub", "Gateway", "free_port", "settlement_env", "stored_msg_ids", "wait_for"]
 

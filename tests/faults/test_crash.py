@@ -35,7 +35,7 @@ from benchmarks._messages import make_booking
 from tests.database import database_url_for
 from tests.faults.processes import AUTH, Gateway, settlement_env, stored_msg_ids, wait_for
 from tests.faults.receiver import FakeReceiver
-from tests.settlement.service.helpers import HELFO, batch, bill, to_bytes
+from tests.gateway.settlement.service.helpers import HELFO, batch, bill, to_bytes
 
 ROUNDS = 10
 BOOKING_THREADS = 3

@@ -25,7 +25,7 @@ import pytest
 from tests.database import database_url_for
 from tests.faults.processes import AUTH, ArStub, Gateway, settlement_env, settlement_rows, wait_for
 from tests.faults.receiver import FakeReceiver
-from tests.settlement.service.helpers import HELFO, batch, bill, to_bytes
+from tests.gateway.settlement.service.helpers import HELFO, batch, bill, to_bytes
 
 SUBMIT = {"content-type": "application/json", **AUTH}
 BASE_S, MAX_S = 0.2, 1.6  # the gateway's backoff below: ceilings 0.2, 0.4, 0.8, 1.6, 1.6, …

@@ -15,7 +15,15 @@ from gateway.api import create_app
 from gateway.config.settings import load_settings
 from tests.auth_helpers import DEFAULT_CLIENT, api_key_settings
 from tests.database import database_url_for
-from tests.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE, batch, bill, to_bytes
+from tests.gateway.settlement.service.helpers import (
+    AR_DATA,
+    CA_PEM,
+    ENTERPRISE_P12,
+    PASSWORD_FILE,
+    batch,
+    bill,
+    to_bytes,
+)
 
 JSON = {"content-type": "application/json"}
 

@@ -20,7 +20,7 @@ from gateway.outbox.worker import OutboxWorker, RetryPolicy
 from gateway.ports.settlement import SettlementStore
 from gateway.primitives.clock import instant
 from tests.database import database_url_for
-from tests.settlement.service.helpers import FixedClock
+from tests.gateway.settlement.service.helpers import FixedClock
 
 
 @pytest.fixture

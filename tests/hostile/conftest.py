@@ -1,5 +1,5 @@
 """Hostile inputs run against the real app through the shared ``client`` fixture of
-``tests/api/conftest.py`` (so they authenticate however that fixture does), with the settlement side
+``tests/gateway/api/conftest.py`` (so they authenticate however that fixture does), with the settlement side
 configured as in production: the stand-in address register in-process, the committed enterprise
 test certificate, a directory drop. The settings come from the environment, so whatever the shared
 ``settings`` fixture sets itself is kept."""
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import client, settings
-from tests.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE
+from tests.gateway.api.conftest import client, settings
+from tests.gateway.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE
 
 __all__ = ["CORPUS", "client", "fuzz_examples", "manifest", "settings"]
 

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from adapters.outbound.signing.xmldsig import C14N_10_WITH_COMMENTS, DSIG_NS
-from tests.outbound.signing.conftest import MSGHEAD_NS, serialize, unsigned_msghead
-from tests.settlement.service.helpers import CERTS, enterprise_signer
+from tests.adapters.outbound.signing.conftest import MSGHEAD_NS, serialize, unsigned_msghead
+from tests.gateway.settlement.service.helpers import CERTS, enterprise_signer
 
 __all__ = ["GENERATED", "SIGNED_VARIANTS", "chunks_of", "signed_message"]
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from gateway.cli import build_app
 from tests.adapters.inbound.crm_scheduling.messages import make_booking
-from tests.settlement.service.helpers import CA_PEM
+from tests.gateway.settlement.service.helpers import CA_PEM
 
 from .conftest import CORPUS, manifest
 from .generators import GENERATED, SIGNED_VARIANTS, STREAMED, chunks_of, signed_message

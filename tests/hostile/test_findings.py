@@ -15,7 +15,7 @@ from gateway.bootstrap.inbound import inbound
 from gateway.primitives.errors import MalformedInput, Unprocessable
 from gateway.primitives.jsonsafe import decode_json
 from gateway.primitives.xmlsafe import parse_xml
-from tests.settlement.service.helpers import anchors, apprec, batch, bill, to_bytes
+from tests.gateway.settlement.service.helpers import anchors, apprec, batch, bill, to_bytes
 
 from .generators import MSG_ID, signed_message
 

@@ -17,7 +17,7 @@ from adapters.outbound.apprec import parse_apprec
 from adapters.outbound.signing.verify import verify_msghead
 from gateway.bootstrap.inbound import inbound
 from gateway.settlement.batch import parse_batch
-from tests.settlement.service.helpers import anchors, apprec
+from tests.gateway.settlement.service.helpers import anchors, apprec
 
 from .conftest import fuzz_examples
 from .generators import MSG_ID, signed_message

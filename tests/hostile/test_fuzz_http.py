@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
-from tests.settlement.service.helpers import apprec
+from tests.gateway.settlement.service.helpers import apprec
 
 from .conftest import fuzz_examples
 from .generators import MSG_ID

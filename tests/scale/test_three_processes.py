@@ -35,8 +35,16 @@ import pytest
 from tests.adapters.inbound.crm_scheduling.messages import make_booking, timeslot
 from tests.auth_helpers import DEFAULT_CLIENT, api_key_env
 from tests.database import TEST_DATABASE_ENV, database_url_for, server_url
+from tests.gateway.settlement.service.helpers import (
+    AR_DATA,
+    CA_PEM,
+    ENTERPRISE_P12,
+    PASSWORD_FILE,
+    batch,
+    bill,
+    to_bytes,
+)
 from tests.scale.processes import CountingReceiver, GatewayProcess, wait_for
-from tests.settlement.service.helpers import AR_DATA, CA_PEM, ENTERPRISE_P12, PASSWORD_FILE, batch, bill, to_bytes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

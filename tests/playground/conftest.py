@@ -1,5 +1,0 @@
-"""The API fixtures (an app on a temporary SQLite file, in-process or on a loopback port)."""
-
-from tests.api.conftest import client, live_url, settings
-
-__all__ = ["client", "live_url", "settings"]
