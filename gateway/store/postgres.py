@@ -30,6 +30,18 @@ from gateway.primitives.clock import utc_now_instant
 from gateway.primitives.database_url import DatabaseURL
 from gateway.store.audit_sql import append_postgres
 from gateway.store.pg import RaceLost, contended, is_lost_race, open_pool
+from gateway.store.resource_sql import (
+    COUNT_OF_TYPE,
+    DELETE_TOKENS,
+    INSERT_HISTORY,
+    INSERT_RESOURCE,
+    SELECT_CURRENT,
+    SELECT_RECEIPT,
+    SELECT_VERSION,
+    postgres,
+    postgres_any_of,
+    search_query,
+)
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -38,7 +50,14 @@ __all__ = ["PostgresStore"]
 
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
-_OPS = {"eq": "=", "ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+_SELECT_CURRENT = postgres(SELECT_CURRENT)
+_SELECT_FOR_UPDATE = _SELECT_CURRENT + " FOR UPDATE"
+_SELECT_VERSION = postgres(SELECT_VERSION)
+_INSERT_RESOURCE = postgres(INSERT_RESOURCE)
+_INSERT_HISTORY = postgres(INSERT_HISTORY)
+_DELETE_TOKENS = postgres(DELETE_TOKENS)
+_SELECT_RECEIPT = postgres(SELECT_RECEIPT)
+_COUNT_OF_TYPE = postgres(COUNT_OF_TYPE)
 
 
 def _default_clock() -> dt.datetime:
@@ -58,9 +77,7 @@ class _Session:
     def get(self, resource_type: str, id: str) -> Stored | None:
         # FOR UPDATE: what a unit of work reads it will usually rewrite; a concurrent writer of the
         # same resource waits here and then reads the committed newer version (READ COMMITTED).
-        row = self._db.execute(
-            "SELECT version_id, last_updated, record FROM resource WHERE resource_type=%s AND id=%s FOR UPDATE",
-            (resource_type, id)).fetchone()
+        row = self._db.execute(_SELECT_FOR_UPDATE, (resource_type, id)).fetchone()
         return Stored(resource_type, id, row[0], row[1], row[2]) if row else None
 
     def put(self, resource_type: str, id: str, record: bytes, tokens: Sequence[Token], *,
@@ -72,7 +89,7 @@ class _Session:
         db = self._db
         if version == 1:
             # A concurrent creator makes this a UniqueViolation: a lost race, retried.
-            db.execute("INSERT INTO resource VALUES (%s,%s,%s,%s,%s)", (resource_type, id, version, self._now, record))
+            db.execute(_INSERT_RESOURCE, (resource_type, id, version, self._now, record))
         else:
             updated = db.execute(
                 "UPDATE resource SET version_id=%s, last_updated=%s, record=%s "
@@ -80,9 +97,8 @@ class _Session:
                 (version, self._now, record, resource_type, id, previous_version)).rowcount
             if updated != 1:
                 raise RaceLost(f"{resource_type}/{id} is no longer at version {previous_version}")
-            db.execute("DELETE FROM search_token WHERE resource_type=%s AND id=%s", (resource_type, id))
-        db.execute("INSERT INTO resource_history VALUES (%s,%s,%s,%s,%s)",
-                   (resource_type, id, version, self._now, record))
+            db.execute(_DELETE_TOKENS, (resource_type, id))
+        db.execute(_INSERT_HISTORY, (resource_type, id, version, self._now, record))
         if tokens:
             with db.cursor() as cursor:
                 cursor.executemany("INSERT INTO search_token VALUES (%s,%s,%s,%s) ON CONFLICT DO NOTHING",
@@ -90,7 +106,7 @@ class _Session:
         return Stored(resource_type, id, version, self._now, record)
 
     def receipt(self, key: str) -> bytes | None:
-        row = self._db.execute("SELECT response FROM receipt WHERE key=%s", (key,)).fetchone()
+        row = self._db.execute(_SELECT_RECEIPT, (key,)).fetchone()
         return bytes(row[0]) if row else None
 
     def save_receipt(self, key: str, response: bytes) -> None:
@@ -155,52 +171,32 @@ class PostgresStore:
 
     def read(self, resource_type: str, id: str) -> Stored | None:
         with self._pool.connection() as connection:
-            row = connection.execute(
-                "SELECT version_id, last_updated, record FROM resource WHERE resource_type=%s AND id=%s",
-                (resource_type, id)).fetchone()
+            row = connection.execute(_SELECT_CURRENT, (resource_type, id)).fetchone()
         return Stored(resource_type, id, row[0], row[1], row[2]) if row else None
 
     def read_version(self, resource_type: str, id: str, version_id: int) -> Stored | None:
         with self._pool.connection() as connection:
-            row = connection.execute(
-                "SELECT last_updated, record FROM resource_history WHERE resource_type=%s AND id=%s "
-                "AND version_id=%s", (resource_type, id, version_id)).fetchone()
+            row = connection.execute(_SELECT_VERSION, (resource_type, id, version_id)).fetchone()
         return Stored(resource_type, id, version_id, row[0], row[1]) if row else None
 
     def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int) -> SearchPage:
-        where = ["r.resource_type = %s"]
-        params: list[object] = [resource_type]
-        for condition in conditions:
-            # Operators come from the fixed _OPS table; names and values are bound parameters.
-            value: object
-            if condition.op == "eq":
-                test, value = "t.value = ANY(%s)", list(condition.values)
-            else:
-                test, value = f"t.value {_OPS[condition.op]} %s", condition.values[0]
-            where.append("EXISTS (SELECT 1 FROM search_token t WHERE t.resource_type = r.resource_type "  # noqa: S608
-                         f"AND t.id = r.id AND t.name = %s AND {test})")
-            params += [condition.name, value]
-        clause = " AND ".join(where)
+        query = search_query(resource_type, conditions, postgres_any_of)
         with self._pool.connection() as connection, connection.transaction():
             # One transaction: total and page from the same committed state as far as READ
             # COMMITTED allows, and one round trip fewer than two autocommitted statements.
-            total_row = connection.execute(f"SELECT COUNT(*) FROM resource r WHERE {clause}",  # noqa: S608
-                                           params).fetchone()
-            rows = connection.execute(
-                f"SELECT r.id, r.version_id, r.last_updated, r.record FROM resource r WHERE {clause} "  # noqa: S608
-                "ORDER BY r.id LIMIT %s OFFSET %s", [*params, count, offset]).fetchall()
+            total_row = connection.execute(postgres(query.count), query.params).fetchone()
+            rows = connection.execute(postgres(query.page), [*query.params, count, offset]).fetchall()
         total = int(total_row[0]) if total_row else 0
         return SearchPage([Stored(resource_type, row[0], row[1], row[2], row[3]) for row in rows], total)
 
     def receipt(self, key: str) -> bytes | None:
         with self._pool.connection() as connection:
-            row = connection.execute("SELECT response FROM receipt WHERE key=%s", (key,)).fetchone()
+            row = connection.execute(_SELECT_RECEIPT, (key,)).fetchone()
         return bytes(row[0]) if row else None
 
     def count(self, resource_type: str) -> int:
         with self._pool.connection() as connection:
-            row = connection.execute("SELECT COUNT(*) FROM resource WHERE resource_type=%s",
-                                     (resource_type,)).fetchone()
+            row = connection.execute(_COUNT_OF_TYPE, (resource_type,)).fetchone()
         return int(row[0]) if row else 0
 
     def close(self) -> None:

@@ -21,13 +21,23 @@ from gateway.primitives.clock import utc_now_instant
 from gateway.primitives.errors import ConfigurationError
 from gateway.store.audit_sql import append_sqlite
 from gateway.store.migrate import ensure_sqlite_schema
+from gateway.store.resource_sql import (
+    COUNT_OF_TYPE,
+    DELETE_TOKENS,
+    INSERT_HISTORY,
+    INSERT_RESOURCE,
+    SELECT_CURRENT,
+    SELECT_RECEIPT,
+    SELECT_VERSION,
+    search_query,
+    sqlite_any_of,
+)
 
 __all__ = ["SQLiteStore"]
 
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
 
-_OPS = {"eq": "=", "ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
 
 def _default_clock() -> dt.datetime:
@@ -45,9 +55,7 @@ class _Session:
         self.audit_rows.extend(entries)
 
     def get(self, resource_type: str, id: str) -> Stored | None:
-        row = self._db.execute(
-            "SELECT version_id, last_updated, record FROM resource WHERE resource_type=? AND id=?",
-            (resource_type, id)).fetchone()
+        row = self._db.execute(SELECT_CURRENT, (resource_type, id)).fetchone()
         return Stored(resource_type, id, row[0], row[1], row[2]) if row else None
 
     def put(self, resource_type: str, id: str, record: bytes, tokens: Sequence[Token], *,
@@ -57,20 +65,18 @@ class _Session:
             previous_version = current.version_id if current is not None else 0
         version = previous_version + 1
         if version == 1:
-            self._db.execute("INSERT INTO resource VALUES (?,?,?,?,?)",
-                             (resource_type, id, version, self._now, record))
+            self._db.execute(INSERT_RESOURCE, (resource_type, id, version, self._now, record))
         else:
             self._db.execute("UPDATE resource SET version_id=?, last_updated=?, record=? "
                              "WHERE resource_type=? AND id=?", (version, self._now, record, resource_type, id))
-            self._db.execute("DELETE FROM search_token WHERE resource_type=? AND id=?", (resource_type, id))
-        self._db.execute("INSERT INTO resource_history VALUES (?,?,?,?,?)",
-                         (resource_type, id, version, self._now, record))
+            self._db.execute(DELETE_TOKENS, (resource_type, id))
+        self._db.execute(INSERT_HISTORY, (resource_type, id, version, self._now, record))
         self._db.executemany("INSERT OR IGNORE INTO search_token VALUES (?,?,?,?)",
                              [(resource_type, id, name, value) for name, value in tokens])
         return Stored(resource_type, id, version, self._now, record)
 
     def receipt(self, key: str) -> bytes | None:
-        row = self._db.execute("SELECT response FROM receipt WHERE key=?", (key,)).fetchone()
+        row = self._db.execute(SELECT_RECEIPT, (key,)).fetchone()
         return bytes(row[0]) if row else None
 
     def save_receipt(self, key: str, response: bytes) -> None:
@@ -147,49 +153,30 @@ class SQLiteStore:
 
     def read(self, resource_type: str, id: str) -> Stored | None:
         with self._lock_if_memory():
-            row = self._reader().execute(
-                "SELECT version_id, last_updated, record FROM resource WHERE resource_type=? AND id=?",
-                (resource_type, id)).fetchone()
+            row = self._reader().execute(SELECT_CURRENT, (resource_type, id)).fetchone()
         return Stored(resource_type, id, row[0], row[1], row[2]) if row else None
 
     def read_version(self, resource_type: str, id: str, version_id: int) -> Stored | None:
         with self._lock_if_memory():
-            row = self._reader().execute(
-                "SELECT last_updated, record FROM resource_history WHERE resource_type=? AND id=? AND version_id=?",
-                (resource_type, id, version_id)).fetchone()
+            row = self._reader().execute(SELECT_VERSION, (resource_type, id, version_id)).fetchone()
         return Stored(resource_type, id, version_id, row[0], row[1]) if row else None
 
     def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int) -> SearchPage:
-        where = ["r.resource_type = ?"]
-        params: list[object] = [resource_type]
-        for condition in conditions:
-            # Operators come from the fixed _OPS table; names and values are bound parameters.
-            if condition.op == "eq":
-                test = "t.value IN (" + ",".join("?" * len(condition.values)) + ")"
-                values: list[object] = list(condition.values)
-            else:
-                test, values = f"t.value {_OPS[condition.op]} ?", [condition.values[0]]
-            where.append("EXISTS (SELECT 1 FROM search_token t WHERE t.resource_type = r.resource_type "  # noqa: S608
-                         f"AND t.id = r.id AND t.name = ? AND {test})")
-            params += [condition.name, *values]
-        clause = " AND ".join(where)
+        query = search_query(resource_type, conditions, sqlite_any_of)
         with self._lock_if_memory():
             db = self._reader()
-            total = db.execute(f"SELECT COUNT(*) FROM resource r WHERE {clause}", params).fetchone()[0]  # noqa: S608
-            rows = db.execute(
-                f"SELECT r.id, r.version_id, r.last_updated, r.record FROM resource r WHERE {clause} "  # noqa: S608
-                "ORDER BY r.id LIMIT ? OFFSET ?", [*params, count, offset]).fetchall()
+            total = db.execute(query.count, query.params).fetchone()[0]
+            rows = db.execute(query.page, [*query.params, count, offset]).fetchall()
         return SearchPage([Stored(resource_type, row[0], row[1], row[2], row[3]) for row in rows], total)
 
     def receipt(self, key: str) -> bytes | None:
         with self._lock_if_memory():
-            row = self._reader().execute("SELECT response FROM receipt WHERE key=?", (key,)).fetchone()
+            row = self._reader().execute(SELECT_RECEIPT, (key,)).fetchone()
         return bytes(row[0]) if row else None
 
     def count(self, resource_type: str) -> int:
         with self._lock_if_memory():
-            row = self._reader().execute("SELECT COUNT(*) FROM resource WHERE resource_type=?",
-                                         (resource_type,)).fetchone()
+            row = self._reader().execute(COUNT_OF_TYPE, (resource_type,)).fetchone()
         return int(row[0])
 
     def close(self) -> None:
