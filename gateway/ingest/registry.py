@@ -33,9 +33,12 @@ class Parsed:
 class InboundRegistry:
     def __init__(self, formats: Sequence[InboundFormat]) -> None:
         self.formats = tuple(formats)
+        # Per syntax, in table order: asked on every push, so worked out once.
+        self._by_syntax = {syntax: tuple(entry for entry in self.formats if entry.syntax == syntax)
+                           for syntax in ("xml", "json")}
 
-    def _of_syntax(self, syntax: str) -> list[InboundFormat]:
-        return [entry for entry in self.formats if entry.syntax == syntax]
+    def _of_syntax(self, syntax: str) -> tuple[InboundFormat, ...]:
+        return self._by_syntax[syntax]
 
     def read(self, body: bytes, *, source: str, limits: XmlLimits | None = None) -> Parsed:
         """The format of ``body`` and its canonical events; raises the adapter's 4xx when it refuses

@@ -127,7 +127,7 @@ def subject_of_care_schedule_response(root: etree._Element, source: str, path: s
 
 
 # Readers return canonical events of more than one kind (bookings, available times);
-# gateway.events dispatches each by its type.
+# gateway/ingest/dispatch.py dispatches each by its type.
 Reader = Callable[[etree._Element, str, str], list[Any]]
 
 # Keyed by (contract, root element); the contract is the Responder namespace's middle part.
