@@ -1,5 +1,5 @@
-"""MsgHead v1.2 (``http://www.kith.no/xmlstds/msghead/2006-05-24``) around a BehandlerKrav, as in
-DESIGN.md §3.3, and the schema check of the result.
+"""MsgHead v1.2 (``http://www.kith.no/xmlstds/msghead/2006-05-24``) around a BehandlerKrav, and the schema check of
+the result.
 
 :func:`wrap` is pure: clock reading and message id are arguments, so the same inputs give
 byte-identical output. The message is left unsigned; the signer appends ``ds:Signature`` as

@@ -1,1 +1,1 @@
-"""Accounting setups (regnskap, DESIGN.md §3.2): model, store, rules, and their binding to settlements."""
+"""Accounting setups (regnskap): model, store, rules, and their binding to settlements."""

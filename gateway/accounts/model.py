@@ -1,7 +1,8 @@
 """An accounting setup (regnskap) as the gateway keeps it, and what a client sends to make or change one.
 
 An account belongs to the organisation number on it (the tenant). Its accounting type decides who
-may make it (seed 001): only a clinic administrator makes a *fellesoppgjør* account and is its
+may make it (the clinic system's guide to municipal settlements): only a clinic administrator makes a *fellesoppgjør*
+account and is its
 owner; a standard or *enkeltoppgjør* account names its owner (the practitioner who signs).
 """
 

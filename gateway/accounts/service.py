@@ -1,4 +1,4 @@
-"""The rules of accounts (DESIGN.md §3.2, seed 001), for one authenticated caller.
+"""The rules of accounts (the clinic system's guide to municipal settlements), for one authenticated caller.
 
 - An account belongs to its organisation number: a caller makes, sees, changes and removes only
   accounts of its tenants; another tenant's account is 404, as if it did not exist.

@@ -1,4 +1,4 @@
-"""Accounting setups over HTTP (DESIGN.md §3.2; rules in :mod:`gateway.accounts.service`).
+"""Accounting setups over HTTP (rules in :mod:`gateway.accounts.service`).
 
 - ``POST /accounts``: make one; 201 with the account. A fellesoppgjør account needs
   ``accounts:clinic-admin`` and is owned by the caller; standard/enkeltoppgjør need

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     max_xml_depth: int = Field(default=64, ge=8, le=250)
     mappings_dir: Path | None = Field(default=None, description="folder of ConceptMaps; default: the shipped one")
     reference_dir: Path | None = Field(default=None, description="shared/reference folder of official schemas")
+    rivta_contract_dir: Path | None = Field(
+        default=None, description="folder of Inera's crm:scheduling 1.1 service contract (TD_SCHEDULING_1_1_0_R: "
+        "core_components/, interactions/) that /rivta/…?wsdl serves; unset: ?wsdl answers 404 (docs/rivta.md)")
     fhir_version: Literal["4.0", "5.0"] = "4.0"
     local_timezone: str = "Europe/Stockholm"
     group_commit_max: int = Field(default=256, ge=1, le=10_000)

@@ -1,4 +1,5 @@
-"""Canonical Norwegian group-appointment events (gruppetimer, seed 000): what the clinic system's
+"""Canonical Norwegian group-appointment events (gruppetimer, the clinic system's Gruppetimer guide): what the clinic
+system's
 JSON events become.
 
 One :class:`GroupAppointmentEvent` per message; which of its optional parts are set depends on the

@@ -2,7 +2,7 @@
 
 A group session is one Appointment with a participant per patient. FHIR's participant status has
 no "did not come", so attendance is kept per participant here and rendered as an extension, and the
-visit that happened becomes an Encounter of its own (DESIGN.md §4).
+visit that happened becomes an Encounter of its own.
 """
 
 from __future__ import annotations

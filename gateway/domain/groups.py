@@ -1,6 +1,6 @@
 """Canonical events of group sessions, attendance, visit registration and telephone contacts.
 
-What the Elvis group-visit adapter produces (DESIGN.md §2.2, seeds 002 and 003) and the rules in
+What the Elvis group-visit adapter produces (the Elvis BUP group and telephone-contact routines) and the rules in
 :mod:`gateway.groups.elvis_service` consume. No FHIR and no XML; times are timezone-aware. Every event
 names its ``source`` (the sending system) and its ``location`` inside the message, for error reports.
 
@@ -34,7 +34,8 @@ __all__ = [
     "VisitRegistered",
 ]
 
-# Elvis codes the rules depend on (seed 002: U2 "Uteblivet besök, ska betala"; seed 003: a telephone
+# Elvis codes the rules depend on (the Elvis BUP group routine: U2 "Uteblivet besök, ska betala"; the
+# telephone-contact routine: a telephone
 # contact is registered as visit type Tele, patient fee P0, payment method Gena).
 NO_SHOW_VISIT_TYPE = "U2"
 TELEPHONE_VISIT_TYPE = "Tele"
@@ -145,7 +146,7 @@ class TelephoneContactReported:
     """A booked telephone contact (visit type Tele) and whether the patient answered.
 
     Errand calls (booking, prescription renewal, call-back from a phone queue) never become this
-    event: the adapter refuses them, they are not telephone contacts (seed 003).
+    event: the adapter refuses them, they are not telephone contacts (the telephone-contact routine).
     """
 
     source: str

@@ -53,7 +53,7 @@ HELFO_HER_ID = "79768"
 
 
 class AccountingType(StrEnum):
-    """Regnskapstype of the account the bills are settled on (seed 001)."""
+    """Regnskapstype of the account the bills are settled on (the clinic system's guide to municipal settlements)."""
 
     STANDARD = "standard"
     MUNICIPAL_SINGLE_DOCTOR = "kommunalt-enkeltoppgjor-lege"
@@ -124,7 +124,8 @@ _EXEMPTION_NAMES: dict[ExemptionCode, str] = {
 # When the account names no practice type. Kommunalt fellesoppgjør for fysioterapi is kommunal
 # fysioterapi by definition (KOFY). The three doctors' types are all doctors, for whom a diagnosis
 # is required whichever doctor's code is chosen: standard is the self-employed GP with a list
-# (seed 001: "selvstendig næringsdrivende med fastlegehjemmel", FALE); both municipal types are
+# (the clinic system's guide to municipal settlements: "selvstendig næringsdrivende med fastlegehjemmel", FALE); both
+# municipal types are
 # doctors working for the municipality (KOFA, "Kommune fastlønnet lege").
 _DEFAULT_PRACTICE_TYPES: dict[AccountingType, PracticeType] = {
     AccountingType.STANDARD: PracticeType.FASTLEGE,

@@ -1,7 +1,7 @@
 """What the gateway keeps of a settlement and of its delivery (the store's port is
 :class:`gateway.ports.settlement.SettlementStore`).
 
-States of a settlement (DESIGN.md §3, issue 3)::
+States of a settlement::
 
     received ─► checked ─► signed ─► queued ─► sent ─► acknowledged
                    │                    │        └───► acknowledged-with-errors
@@ -16,7 +16,7 @@ moves a queued settlement to ``sent`` or, after the last attempt or a permanent 
 receiver, ``failed``; the receiver's AppRec moves a queued or sent one to ``acknowledged``
 (status 1), ``rejected`` (2) or ``acknowledged-with-errors`` (3).
 
-Bill claims (issue 10): a queued settlement holds a :class:`BillClaim` for every bill it carries,
+Bill claims: a queued settlement holds a :class:`BillClaim` for every bill it carries,
 stored with it in one transaction; a claim is live until HELFO rejects the bill (AppRec status 2,
 or status 3 with an error pointing at the bill), and no two live claims share a practitioner,
 RegningNr and kind, or a GUID and kind (:mod:`gateway.settlement.claims`).

@@ -1,6 +1,7 @@
 """Bill cards (regningskort) of finished Norwegian group appointments: the clinic's own receivables.
 
-Seed 000: finishing a group makes a bill card for every patient who came and stayed ticked, with the
+the clinic system's Gruppetimer guide: finishing a group makes a bill card for every patient who came and stayed
+ticked, with the
 status "Betales senere" (pay later), so that the clinic takes payment later or gathers the cards into
 one collective invoice (samleregning) per patient. A card is not a HELFO claim; for a group with
 HELFO tariffs the claim is the draft settlement batch (:mod:`gateway.groups.no_bills`), and card and

@@ -1,4 +1,4 @@
-"""What Elvis group-session events do to stored state (seed 002, DESIGN.md §2.2 and §4).
+"""What Elvis group-session events do to stored state (the Elvis BUP group routine).
 
 Runs inside the store transaction of one message, like :mod:`gateway.bookings.service`: every read
 and write of a message happens in one unit of work, and a refused event rolls all of it back. Rules:
@@ -146,7 +146,7 @@ def _encounter(writer: ElvisWriter, session: GroupSessionRecord, patient: Person
 
 
 def _no_show(participant: GroupParticipant) -> GroupParticipant:
-    # Seed 002, point 4: the secondary booking (X) is removed and the visit type becomes U2.
+    # the Elvis BUP group routine, point 4: the secondary booking (X) is removed and the visit type becomes U2.
     return participant.with_changes(attendance=NOSHOW, secondary_booking=False, fee_rule=NO_SHOW_VISIT_TYPE)
 
 
@@ -194,7 +194,7 @@ def _visit(writer: ElvisWriter, event: VisitRegistered) -> None:
     record = _with_status(replace_participant(current, index, changed))
     writer.save(record, stored, current)
     if no_show:
-        return  # no care took place: no Encounter (DESIGN.md §4)
+        return  # no care took place: no Encounter
     base = _encounter(writer, record, changed.patient, ())
     writer.save_latest(dataclasses.replace(
         base, contact_mode="VR" if event.visit_type.code == TELEPHONE_VISIT_TYPE else base.contact_mode,

@@ -1,4 +1,4 @@
-"""What a booked telephone contact does to stored state (seed 003, DESIGN.md §2.2 and §4).
+"""What a booked telephone contact does to stored state (the telephone-contact routine).
 
 A telephone contact is booked so that the patient sees it on 1177: it is the crm:scheduling booking
 of the unit and ``bookingId``, and shares that booking's Appointment id. Rules:

@@ -2,7 +2,8 @@
 (regningskort) as a draft settlement batch in exactly the JSON format ``POST /settlements`` takes
 (``schemas/settlement-batch.schema.json``).
 
-Seed 000: finishing makes a bill card per ticked patient with the status "Betales senere" (pay
+the clinic system's Gruppetimer guide: finishing makes a bill card per ticked patient with the status "Betales
+senere" (pay
 later), to be paid (or gathered into a samleregning) afterwards; the cards themselves, the clinic's
 receivables, are :mod:`gateway.groups.bill_cards`. How the claim maps:
 

@@ -1,4 +1,5 @@
-"""Finishing a Norwegian group appointment ("Avslutt time", seed 000): attendance, the bill-card
+"""Finishing a Norwegian group appointment ("Avslutt time", the clinic system's Gruppetimer guide): attendance, the
+bill-card
 details per patient, the Appointment's end state and an Encounter per patient who came.
 
 Pure: the current record and the ``finished`` event in, the new record and the Encounters out.
@@ -17,7 +18,8 @@ Rules the seed leaves open, decided here:
   HELFO's exemptions (frikort and the like) do not apply to it (422 ``GROUP_SHARE_WITHOUT_HELFO``,
   ``GROUP_EXEMPTION_WITHOUT_HELFO``), rather than a share or a frikort silently ignored;
 - every billed patient gets a bill card "Betales senere" (:mod:`gateway.groups.bill_cards`);
-- on a municipal physiotherapy account the only exemption code is frikort F (seed 001), refused
+- on a municipal physiotherapy account the only exemption code is frikort F (the clinic system's guide to municipal
+settlements), refused
   here already (422 ``GROUP_EXEMPTION_NOT_ALLOWED``) rather than later by the settlement;
 - the Encounter's period is the patient's check-in to check-out when they were checked in and out,
   else the appointment's time; its practitioner is the actor; its reason is the diagnosis.

@@ -1,5 +1,5 @@
-"""What a Norwegian group-appointment event does to stored state (gruppetimer, seed 000; DESIGN.md
-§3.1 and §4).
+"""What a Norwegian group-appointment event does to stored state (gruppetimer, the clinic
+system's Gruppetimer guide).
 
 Runs inside the one store transaction of its message (:mod:`gateway.ingest.pipeline`), so reading
 the current version and writing the next cannot race; a refused event stores nothing. Rules:

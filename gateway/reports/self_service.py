@@ -1,4 +1,4 @@
-"""The 1177 self-service report of one care unit (seed 004, DESIGN.md §2.3), from stored resources.
+"""The 1177 self-service report of one care unit (the 1177 self-service goals), from stored resources.
 
 Definitions (also in the JSON answer, ``definitions``):
 

@@ -1,4 +1,4 @@
-"""The claim rule (issue 10): HELFO is asked to pay for a bill once.
+"""The claim rule: HELFO is asked to pay for a bill once.
 
 Every bill a settlement sends is claimed under two keys, and no two live claims share either:
 

@@ -5,7 +5,7 @@ Steps, each with its own stable error code:
 1. sender (the account's HER-id) and receiver (the batch's, HELFO by default) from the address
    register: unknown → 422 ``SENDER_NOT_IN_AR`` / ``RECEIVER_NOT_IN_AR``, inactive → 422
    ``AR_PARTY_INACTIVE``, register down → 503 ``AR_*`` from the client;
-2. the signer of the kind the accounting type requires (DESIGN.md §3.2): no signer configured at
+2. the signer of the kind the accounting type requires: no signer configured at
    all → 503 ``SIGNER_NOT_CONFIGURED`` (the gateway's configuration, not the sender's fault: the same
    batch goes through once one is configured); only signers of the other kind → 422
    ``CERT_KIND_MISMATCH`` (a personal card offered for a fellesoppgjør, or the reverse);

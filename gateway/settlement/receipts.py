@@ -1,4 +1,4 @@
-"""Which bills an AppRec speaks of (issue 10): every error kept whole, and put on the bills it names.
+"""Which bills an AppRec speaks of: every error kept whole, and put on the bills it names.
 
 An AppRec ``Error`` carries a code (V), HELFO's text (DN) and the offending value as sent (OT). An
 error points at a bill of the settlement when its OT holds:

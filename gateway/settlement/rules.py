@@ -1,4 +1,5 @@
-"""The settlement rules of seed 001, DESIGN.md §3.2 and NAV's description of BehandlerKrav, as pure
+"""The settlement rules of the clinic system's guide to municipal settlements and NAV's description of BehandlerKrav,
+as pure
 functions.
 
 :func:`check` gives every bill of a batch a verdict (included, refused with a stable code and a
@@ -15,7 +16,8 @@ enkeltregningen inkludert refusjon for fri egenandel") of an included bill:
 - kommunalt fellesoppgjør for fysioterapi: 0, because the municipality gets a fixed grant
   (fastlønnstilskudd) instead of refunds; except with frikort (F), when the patient's share is
   claimed from HELFO instead, so the refund is the patient share. Frikort is the only exemption
-  there (seed 001): children under 16 and occupational injury are covered by the grant, each
+  there (the clinic system's guide to municipal settlements): children under 16 and occupational injury are covered
+  by the grant, each
   refused with a code of its own, every other code as not valid in municipal physiotherapy;
 - a credit bill (``Kreditering`` true) claims the same amount negative (NAV: "Beløp på en
   krediteringsregning bør angis som et minusbeløp").
@@ -27,7 +29,8 @@ Diagnoses follow the account's practice type (:mod:`gateway.domain.settlement_pr
 requires one, a bill without is refused; where HELFO says none is given (kommunal fysioterapi),
 the bill's diagnoses are not sent and the verdict carries a note saying so. Dropping them rather
 than refusing: the diagnosis is health data HELFO must not get and has no use for, EPJs attach it
-unasked (seed 000: "hentes automatisk fra sist lagret journalnotat"), and refusing would hold back
+unasked (the clinic system's Gruppetimer guide: "hentes automatisk fra sist lagret journalnotat"), and refusing would
+hold back
 the municipality's frikort claims for data the sender cannot be blamed for.
 """
 
@@ -82,7 +85,7 @@ _PHYSIO_COVERED_BY_GRANT: Final = {
 
 def required_signer_kind(accounting_type: AccountingType) -> CertificateKind:
     """Personal smart card for standard and enkeltoppgjør, the municipality's enterprise
-    certificate for both fellesoppgjør (DESIGN.md §3.2)."""
+    certificate for both fellesoppgjør."""
     return _SIGNER_KIND[accounting_type]
 
 

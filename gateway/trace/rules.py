@@ -1,7 +1,7 @@
 """The rules a trace names: which rule of the gateway decided a status or a fixed code.
 
-Statuses are never in a message: a rule turns "what happened" into one (DESIGN.md §4 and the rules
-in the README). Each text names the situation, the outcome and the module that holds the rule, so an
+Statuses are never in a message: a rule turns "what happened" into one (docs/integration-engineers.md
+states the rules). Each text names the situation, the outcome and the module that holds the rule, so an
 integration engineer can find it.
 """
 
@@ -68,11 +68,12 @@ _FIELDS = {
     "(gateway/groups/elvis_service.py, gateway/groups/elvis_telephone.py, gateway/groups/no_finish.py)",
     ("Encounter", "contact_mode"): "encounter class: AMB for a visit, VR for a telephone contact (v3-ActCode)",
 }
-# Fixed by the telephone-contact rules (seed 003; gateway/groups/elvis_telephone.py).
+# Fixed by the telephone-contact rules (the telephone-contact routine; gateway/groups/elvis_telephone.py).
 _TELEPHONE = {
-    ("Encounter", "fee_code"): "a telephone contact (Tele) is always patient fee P0 (seed 003)",
-    ("Encounter", "payment_method"): "a telephone contact (Tele) is always payment method Gena (seed 003)",
-    ("Encounter", "visit_type_code"): "a telephone contact is visit type Tele (seed 003)",
+    ("Encounter", "fee_code"): "a telephone contact (Tele) is always patient fee P0 (the telephone-contact routine)",
+    ("Encounter", "payment_method"): "a telephone contact (Tele) is always payment method Gena (the"
+    " telephone-contact routine)",
+    ("Encounter", "visit_type_code"): "a telephone contact is visit type Tele (the telephone-contact routine)",
     ("Appointment", "time_type_code"): "a telephone contact booked by this message gets time type TELE "
     "(gateway/groups/elvis_telephone.py); an earlier booking keeps its own",
 }

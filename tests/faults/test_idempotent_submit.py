@@ -53,7 +53,7 @@ def test_the_same_key_and_batch_again_answers_the_first_settlement(client: TestC
     assert first.status_code == again.status_code == 202, again.text
     assert again.json() == first.json() and again.headers["location"] == first.headers["location"]
     # Without a key (or with another one) the same batch is a new submission: of bills already
-    # claimed, so it is refused bill by bill and nothing is signed (issue 10).
+    # claimed, so it is refused bill by bill and nothing is signed.
     other = client.post("/settlements", content=body, headers={**JSON, "idempotency-key": "batch-2024-06-b"})
     plain = client.post("/settlements", content=body, headers=JSON)
     for refused in (other, plain):

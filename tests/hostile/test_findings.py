@@ -1,4 +1,4 @@
-"""Regression tests, one per finding of the hostile corpus and the fuzzing (issue 6 point 5), each
+"""Regression tests, one per finding of the hostile corpus and the fuzzing, each
 named after what was wrong."""
 
 from __future__ import annotations

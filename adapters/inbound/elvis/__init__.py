@@ -1,7 +1,7 @@
 """Elvis group visits (nordgate's own format, ``schemas/elvis-group-visit-1.0.xsd``) inbound adapter.
 
 No public format exists for Elvis group bookings, attendance, visit registration and telephone
-contacts (DESIGN.md §2.2), so the project defines one in the spirit of crm:scheduling: one namespace,
+contacts, so the project defines one in the spirit of crm:scheduling: one namespace,
 ``urn:nordgate:elvis:groupvisit:1``; one message per root element; crm:scheduling's element names
 (``healthcare_facility``, ``subject_of_care``, ``bookingId``, ``startTimeInclusive`` …) and value
 rules for the same things; the XSD gives the shape and the contract rules live in code, with stable

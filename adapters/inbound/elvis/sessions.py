@@ -9,7 +9,7 @@ that must hold whichever schema a sender used):
 - ``secondaryBooking`` is Elvis' mark ``X`` or absent;
 - an attendance report names each patient once, with ``attended`` true or false;
 - a cancellation says who cancelled (patient, guardian or unit) and carries the visit deviation
-  text, which the routine requires to be noted (seed 002, point 3).
+  text, which the routine requires to be noted (the Elvis BUP group routine, point 3).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Contract rules enforced here:
 
 - a visit registration names the session, and per visit the patient and the visit type code; one
   patient once per message;
-- a visit of type Tele is registered with patient fee P0 and payment method Gena (seed 003); absent
+- a visit of type Tele is registered with patient fee P0 and payment method Gena (the telephone-contact routine); absent
   values are filled in with those, other values are refused (``TELEPHONE_FEE_INVALID``);
 - a telephone contact is booked (``bookingId``), with the patient, the caller (HSA-id), the booked
   time and the outcome ``answered`` or ``no-answer``; the SMS reminder is off for telephone bookings
@@ -36,7 +36,7 @@ from gateway.primitives.identifiers import Identifier
 __all__ = ["CALL_KINDS", "ERRAND_RULES", "telephone_contact", "visit_registration"]
 
 TELEPHONE_CONTACT = "telephone-contact"
-# Calls that are not telephone contacts, each with the routine's own words (seed 003).
+# Calls that are not telephone contacts, each with the routine's own words (the telephone-contact routine).
 ERRAND_RULES = {
     "booking": "Telefonsamtal avseende tidbokning och receptförnyelse räknas inte som en telefonkontakt "
                "och ska inte registreras.",
@@ -104,7 +104,8 @@ def telephone_contact(root: etree._Element, source: str, path: str) -> list[Grou
     _refuse_errand(root, path)
     if boolean(root, "smsReminder", path=path):
         raise Unprocessable("SMS_REMINDER_NOT_ALLOWED",
-                            "the SMS reminder is switched off for a booked telephone contact (seed 003)",
+                            "the SMS reminder is switched off for a booked telephone contact (the"
+                            " telephone-contact routine)",
                             location=f"{path}/smsReminder")
     outcome = required_text(root, "outcome", path=path, why="did the patient answer (answered) or not (no-answer)")
     if outcome not in _OUTCOMES:

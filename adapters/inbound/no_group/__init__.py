@@ -1,4 +1,5 @@
-"""Norwegian group-appointment events (gruppetimer, seed 000) inbound adapter: one JSON event per
+"""Norwegian group-appointment events (gruppetimer, the clinic system's Gruppetimer guide) inbound adapter: one JSON
+event per
 message from the clinic system.
 
 Pure: bytes (or an already decoded document) in, one canonical

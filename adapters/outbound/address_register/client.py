@@ -1,6 +1,6 @@
 """The NHN address register client: SOAP over an ``httpx.Client``, with bounded retries.
 
-What it does better than the reference client (DESIGN.md §3.4):
+What it does better than the reference client:
 - transient trouble (connect errors, timeouts, HTTP 429/5xx, SOAP *server* faults) is retried a
   bounded number of times with exponential backoff and jitter, inside an overall deadline;
 - nothing is swallowed into ``None``: an unknown HER-id is :class:`~gateway.primitives.errors.NotFound`

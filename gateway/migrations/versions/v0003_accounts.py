@@ -1,4 +1,5 @@
-"""Accounting setups (regnskap, DESIGN.md §3.2, seed 001): what a settlement batch is sent for.
+"""Accounting setups (regnskap, the clinic system's guide to municipal settlements): what a settlement batch is sent
+for.
 
 One row per account: its accounting type, the organisation number shown on receipts (the tenant it
 belongs to), the account number paid into, the sending HER-id, its owner and the MsgHead type. The

@@ -2,7 +2,7 @@
 
 One row per included bill of a signed settlement (``position`` is the bill's index in its batch),
 written in the same transaction as the settlement and its outbox row. Two partial unique indexes
-are the rule itself, decided by the database whichever process inserts (issue 10, item 4):
+are the rule itself, decided by the database whichever process inserts:
 
 - ``bill_claim_by_number``: one live claim per practitioner (HPR), RegningNr and kind;
 - ``bill_claim_by_guid``: one live claim per bill GUID and kind.

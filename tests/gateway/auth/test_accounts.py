@@ -1,4 +1,5 @@
-"""Accounts (DESIGN.md §3.2, seed 001) and how settlements are bound to them and to tenants."""
+"""Accounts (the clinic system's guide to municipal settlements) and how settlements are bound to them and to
+tenants."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Elvis rules on stored state (seeds 002 and 003), through the ingest pipeline on an in-memory store."""
+"""Elvis rules on stored state (the Elvis BUP group and telephone-contact routines), through the ingest pipeline on
+an in-memory store."""
 
 from __future__ import annotations
 

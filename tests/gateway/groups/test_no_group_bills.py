@@ -1,4 +1,5 @@
-"""What a finished Norwegian group appointment bills (seed 000): the draft settlement batch of a HELFO
+"""What a finished Norwegian group appointment bills (the clinic system's Gruppetimer guide): the draft settlement
+batch of a HELFO
 group, the problemstilling its practice type asks for, and the bill cards ("Betales senere") every
 billed patient gets, with or without HELFO tariffs, listed per patient for a samleregning."""
 

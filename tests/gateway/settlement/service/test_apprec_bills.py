@@ -1,4 +1,4 @@
-"""Receipts that say which bill (issue 10): an AppRec's errors are kept whole (code, text, offending
+"""Receipts that say which bill: an AppRec's errors are kept whole (code, text, offending
 value), put on the bills they name, and a bill HELFO rejected is free to be sent again."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Never claimed twice (issue 10): the settlement service with the real enterprise signer, the
+"""Never claimed twice: the settlement service with the real enterprise signer, the
 stand-in AR and the suite's database. A bill sent once is refused BILL_ALREADY_CLAIMED in every
 later batch until HELFO rejects it; nothing is signed for a batch whose every bill is claimed."""
 

@@ -1,4 +1,4 @@
-"""Sender = signer for receipts (issue 10, item 3): an AppRec signed as CMS signed data is recorded
+"""Sender = signer for receipts: an AppRec signed as CMS signed data is recorded
 only when OpenSSL's signature verifies, the certificate chains to a trust anchor and it is an
 enterprise certificate of the organisation the address register gives for the party the settlement
 went to; a plain AppRec stays accepted unless signed ones are required."""
