@@ -77,7 +77,8 @@ VERIFY_GOAL = 1.5  # ours / xmlsec1 --verify must be at most this
 AR_GOAL_US = 20.0  # microseconds per cache hit, at most
 CERTS = REPO / "certs-example" / "generated"
 AR_SAMPLES = REPO / "samples" / "address-register"
-DEFAULT_REFERENCE = REPO.parent / "shared" / "reference"
+_REFERENCE_ENV = os.environ.get("NORDGATE_REFERENCE_DIR")
+DEFAULT_REFERENCE = Path(_REFERENCE_ENV) if _REFERENCE_ENV else None
 SIGN_AT = dt.datetime(2025, 3, 4, 10, 15, tzinfo=dt.UTC)  # inside enterprise-a's validity (2024-2040)
 MSG_ID = uuid.UUID("5f0c1c2e-7a7e-4a6e-9d8e-2b8f4c1d9a10")  # fixed: every round gives the same bytes
 SUBPROCESS_TIMEOUT = 300.0
@@ -472,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hits", type=int, default=100_000, help="cache hits per round (100000)")
     parser.add_argument("--time-cap", type=float, default=120.0, help="seconds per timed series (120)")
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
-                        help="folder with kith/MsgHead-v1_2.xsd (default ../shared/reference)")
+                        help="folder with kith/MsgHead-v1_2.xsd (default: NORDGATE_REFERENCE_DIR)")
     parser.add_argument("--xmlsec1", default=shutil.which("xmlsec1"), help="the xmlsec1 program (default: on PATH)")
     args = parser.parse_args(argv)
     bills = args.bills or (2000 if args.quick else 10_000)
@@ -485,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"nordgate settlement benchmark ({'quick' if args.quick else 'full'}): Python {platform.python_version()}, "
           f"{platform.machine()}, {os.cpu_count()} cores, lxml {'.'.join(map(str, etree.LXML_VERSION))} "
           f"(libxml2 {'.'.join(map(str, etree.LIBXML_VERSION))}), {xmlsec_version}")
-    kith = kith_schema_dir(args.reference) if args.reference.is_dir() else None
+    kith = kith_schema_dir(args.reference) if args.reference is not None and args.reference.is_dir() else None
     if kith is not None and not (kith / MSGHEAD_XSD).is_file():
         kith = None
     report: dict[str, Any] = {

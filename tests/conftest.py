@@ -17,10 +17,10 @@ import pytest
 
 from tests.auth_helpers import api_key_env
 from tests.database import TEST_DATABASE_ENV, database_url_for, drop_free_schemas, release_schemas, server_url
+from tests.reference import NO_REFERENCE, REFERENCE
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
-REFERENCE = REPO.parent / "shared" / "reference"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,7 +36,7 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     if not REFERENCE.is_dir():
-        pytest.skip(f"official reference schemas not found at {REFERENCE} (shared/ is beside the repo in CI)")
+        pytest.skip(NO_REFERENCE)
     return REFERENCE
 
 

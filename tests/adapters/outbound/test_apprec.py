@@ -8,7 +8,7 @@ from lxml import etree
 from adapters.outbound.apprec import AppRecStatus, parse_apprec
 from gateway.primitives.errors import MalformedInput, Unprocessable
 from gateway.primitives.resources import load_xsd
-from tests.gateway.settlement.factories import NO_REFERENCE, REFERENCE
+from tests.reference import NO_REFERENCE, REFERENCE
 
 REAL_SAMPLE = REFERENCE / "samples" / "AppRec_v1_2004-11-21_helsenorge-messaging-test.xml"
 APPREC_XSD = REFERENCE / "kith" / "AppRec-v1-2004-11-21.xsd"

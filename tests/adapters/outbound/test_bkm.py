@@ -17,17 +17,16 @@ from gateway.primitives.xmlsafe import parse_xml
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.rules import check
 from tests.gateway.settlement.factories import (
-    NO_REFERENCE,
     OTHER,
     PATIENT,
     PATIENT_DNR,
-    REFERENCE,
     SIGNER,
     batch_dict,
     bill,
     parse,
     sample_paths,
 )
+from tests.reference import NO_REFERENCE, REFERENCE
 
 NS = {"b": BKM_NS}
 REAL_SAMPLE = REFERENCE / "samples" / "BKM_POM_signed_MsgHead_navikt-ebxml-processor.xml"

@@ -22,8 +22,6 @@ from gateway.primitives.xmlsafe import parse_xml
 from gateway.settlement.batch import parse_batch
 from gateway.settlement.rules import check
 from tests.gateway.settlement.factories import (
-    NO_REFERENCE,
-    REFERENCE,
     SIGNER,
     batch_dict,
     helfo_party,
@@ -31,6 +29,7 @@ from tests.gateway.settlement.factories import (
     sample_paths,
     sender_party,
 )
+from tests.reference import NO_REFERENCE, REFERENCE
 
 NS = {"m": MSGHEAD_NS, "b": BKM_NS}
 KITH = REFERENCE / "kith"

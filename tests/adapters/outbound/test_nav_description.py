@@ -38,17 +38,16 @@ from gateway.domain.settlement import ExemptionCode
 from gateway.primitives.xmlsafe import parse_xml
 from gateway.settlement.rules import check
 from tests.gateway.settlement.factories import (
-    NO_REFERENCE,
     OTHER,
     PATIENT,
     PATIENT_DNR,
-    REFERENCE,
     batch_dict,
     bill,
     helfo_party,
     parse,
     sender_party,
 )
+from tests.reference import NO_REFERENCE, REFERENCE
 
 NAV_SAMPLE = REFERENCE / "samples" / "BKM_POM_signed_MsgHead_navikt-ebxml-processor.xml"
 NAV_DESCRIPTION = REFERENCE / "nav-kuhr-krav" / "behandlerkravmelding_json.md"

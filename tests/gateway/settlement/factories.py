@@ -15,8 +15,6 @@ from gateway.settlement.batch import parse_batch
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLES = REPO / "samples" / "settlements"
-REFERENCE = REPO.parent / "shared" / "reference"
-NO_REFERENCE = f"reference schemas and samples not found at {REFERENCE} (only in the project workspace)"
 
 ORGNR = "940000017"
 ACCOUNT_NUMBER = "15031234562"

@@ -10,7 +10,7 @@ anchors, so both are literal characters and no real personnummer matches. The sc
 therefore compiled from a copy of the whole tree with that one pattern repaired; a test below
 proves, against the untouched files, why the repair is needed.
 
-The reference schemas live in ``../shared/reference`` (not part of the repository); without them
+The reference schemas are not part of the repository (``tests/reference.py`` says where they are found); without them
 every test here skips with the reason.
 """
 

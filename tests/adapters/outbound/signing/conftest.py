@@ -25,9 +25,9 @@ from adapters.outbound.signing.enterprise import EnterpriseCertificateSigner
 from adapters.outbound.signing.example_certs import ORGNR_A, ExampleCertificates, generate
 from adapters.outbound.signing.smartcard import SmartCardSigner
 from gateway.primitives.xmlsafe import parse_xml
+from tests.reference import REFERENCE
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
-REFERENCE = REPO_ROOT / ".." / "shared" / "reference"
 NAV_SAMPLE = REFERENCE / "samples" / "BKM_POM_signed_MsgHead_navikt-ebxml-processor.xml"
 MSGHEAD_NS = "http://www.kith.no/xmlstds/msghead/2006-05-24"
 CARD_LABEL = "nordgate-card"
@@ -254,7 +254,7 @@ def card_signer(softhsm_card: SoftHsmCard, ca: x509.Certificate) -> Iterator[Sma
 @pytest.fixture(scope="session")
 def nav_sample() -> bytes:
     if not NAV_SAMPLE.is_file():
-        pytest.skip(f"reference sample not found at {NAV_SAMPLE} (shared/reference is not shipped)")
+        pytest.skip(f"reference sample not found at {NAV_SAMPLE}: set NORDGATE_TEST_REFERENCE_DIR")
     return NAV_SAMPLE.read_bytes()
 
 
