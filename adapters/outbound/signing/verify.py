@@ -237,7 +237,11 @@ def _structure(root: etree._Element) -> _Parsed:
     if len(parts) == 3:
         for element in parts[2].iter(_DS + "X509Certificate"):
             try:
-                certificates.append(x509.load_der_x509_certificate(base64.b64decode(element.text or "")))
+                certificate = x509.load_der_x509_certificate(base64.b64decode(element.text or ""))
+                # Extensions are decoded lazily: read them now, so a damaged one is this finding and
+                # not an exception later in the certificate checks.
+                certificate.extensions  # noqa: B018
+                certificates.append(certificate)
             except (binascii.Error, ValueError):
                 raise _Invalid("CERTIFICATE_MALFORMED", "an X509Certificate cannot be read") from None
     if not certificates:

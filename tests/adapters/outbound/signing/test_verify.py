@@ -3,6 +3,7 @@ signatures by a trusted certificate that is not the sender's."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
@@ -271,3 +272,19 @@ def test_our_message_signed_by_another_municipality_is_not_valid(
     assert verify_msghead(serialize(other.sign(unsigned_msghead(ORGNR_B))), trust_anchors=[ca]).valid
     report = verify_msghead(serialize(other.sign(unsigned_msghead(ORGNR_A))), trust_anchors=[ca])
     assert report.codes == ["SENDER_SIGNER_MISMATCH"]
+
+
+def test_a_certificate_with_a_damaged_extension_is_a_finding_not_a_crash(nav_sample: bytes) -> None:
+    # The fuzzer's find: a certificate that loads but whose certificatePolicies cannot be decoded
+    # raised ValueError from the certificate checks (cryptography reads extensions lazily).
+    root = _root(nav_sample)
+    element = root.find(f".//{DS}X509Certificate")
+    assert element is not None and element.text is not None
+    der = bytearray(base64.b64decode(element.text))
+    policies = der.find(bytes.fromhex("551d20"))  # the OID 2.5.29.32, certificatePolicies
+    assert policies > 0
+    der[policies + 5] ^= 0xFF
+    element.text = base64.b64encode(bytes(der)).decode()
+    report = verify_msghead(_bytes(root), trust_anchors=[certificate_of(nav_sample)])
+    assert not report.valid
+    assert report.codes == ["CERTIFICATE_MALFORMED"]
