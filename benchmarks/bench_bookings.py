@@ -11,6 +11,11 @@
    against a bare FastAPI endpoint under uvicorn, both driven by the same httpx.AsyncClient with C
    concurrent workers. Goal: gateway requests/s >= 0.40 x bare requests/s. Afterwards the number of
    stored Appointments must equal the number of acknowledged (200) pushes.
+3. SOAP MakeBooking vs POST /bookings: in one gateway process, distinct MakeBooking messages pushed
+   through ``POST /bookings`` (FHIR Bundle answer) and through ``/rivta/MakeBooking/1/rivtabp21``
+   (the same message in a SOAP envelope with its LogicalAddress; MakeBookingResponse answer), in
+   alternating halves so that drift hits both alike. Goal: the SOAP path costs at most 1.3x the FHIR
+   path per request (FHIR req/s / SOAP req/s <= 1.3); every SOAP answer must be resultCode OK.
 
 Everything is bounded in count and time; servers run on 127.0.0.1 and are always terminated.
 Figures are reported, goals are printed as met or not, and the exit status is 0 either way.
@@ -74,6 +79,8 @@ from gateway.store.sqlite import SQLiteStore  # noqa: E402
 
 MAPPING_GOAL = 4.0  # floor rate / mapping rate must be at most this
 HTTP_GOAL = 0.40  # gateway rate / bare rate must be at least this
+SOAP_GOAL = 1.3  # time per SOAP MakeBooking / time per POST /bookings must be at most this
+RIVTA_MAKE_BOOKING = "/rivta/MakeBooking/1/rivtabp21"
 SOURCE = "pas"
 BASE_URL = "http://127.0.0.1:8080/fhir"
 
@@ -274,7 +281,13 @@ class LoadResult:
 HEADERS = {"Content-Type": "application/xml", "X-Nordgate-Source": SOURCE, **AUTH_HEADERS}
 
 
-async def drive(base: str, messages: Sequence[bytes], *, concurrency: int, time_cap: float) -> LoadResult:
+def _status_ok(response: httpx.Response) -> bool:
+    return response.status_code == 200
+
+
+async def drive(base: str, messages: Sequence[bytes], *, concurrency: int, time_cap: float, path: str = "/bookings",
+                headers: dict[str, str] | None = None,
+                accepted: Callable[[httpx.Response], bool] = _status_ok) -> LoadResult:
     """POST every message once with ``concurrency`` workers; no new request after ``time_cap`` s.
 
     Each worker has its own ``httpx.AsyncClient`` holding one keep-alive connection: one shared
@@ -298,14 +311,14 @@ async def drive(base: str, messages: Sequence[bytes], *, concurrency: int, time_
             result.sent += 1
             sent_at = time.perf_counter()
             try:
-                response = await client.post("/bookings", content=body, headers=HEADERS)
+                response = await client.post(path, content=body, headers=headers or HEADERS)
             except httpx.HTTPError as exc:
                 result.errors += 1
                 if len(result.error_samples) < 5:
                     result.error_samples.append(f"{type(exc).__name__}: {exc}")
                 continue
             result.latencies.append(time.perf_counter() - sent_at)
-            if response.status_code == 200:
+            if accepted(response):
                 result.ok += 1
             else:
                 result.errors += 1
@@ -394,6 +407,84 @@ def bench_http(requests: int, warmup: int, concurrency: int, time_cap: float, db
 
 
 # --------------------------------------------------------------------------------------------
+# 3. SOAP MakeBooking (RIVTA) beside POST /bookings
+# --------------------------------------------------------------------------------------------
+
+SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "X-Nordgate-Source": SOURCE,
+                "SOAPAction": '"urn:riv:crm:scheduling:MakeBookingResponder:1:MakeBooking"', **AUTH_HEADERS}
+
+
+def soap_envelope(message: bytes) -> bytes:
+    """The message in a SOAP 1.1 envelope with its unit as LogicalAddress, as a RIVTA consumer sends it."""
+    bare = message.split(b"?>", 1)[1] if message.startswith(b"<?xml") else message
+    unit = bare.split(b"<core:healthcare_facility>", 1)[1].split(b"<", 1)[0]
+    return (b'<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/'
+            b'envelope/"><soap:Header><itr:LogicalAddress xmlns:itr="urn:riv:itintegration:registry:1">' + unit
+            + b"</itr:LogicalAddress></soap:Header><soap:Body>" + bare.strip() + b"</soap:Body></soap:Envelope>")
+
+
+def _soap_ok(response: httpx.Response) -> bool:
+    return response.status_code == 200 and b">OK</" in response.content
+
+
+def bench_soap(requests: int, warmup: int, concurrency: int, time_cap: float, db_dir: str | None) -> dict[str, Any]:
+    halves = 2
+    size = max(1, requests // halves)
+    fhir = [make_bookings(size, prefix=f"FHIR{half}") for half in range(halves)]
+    soap = [[soap_envelope(body) for body in make_bookings(size, prefix=f"SOAP{half}")] for half in range(halves)]
+    totals = {"fhir": LoadResult(), "soap": LoadResult()}
+    server_cpu = {"fhir": 0.0, "soap": 0.0}
+    with tempfile.TemporaryDirectory(prefix="nordgate-bench-soap-", dir=db_dir) as tmp, \
+            server("gateway", db=Path(tmp) / "bench.db") as (base, pid):
+        asyncio.run(drive(base, make_bookings(warmup, prefix="WFHIR"), concurrency=concurrency, time_cap=time_cap))
+        asyncio.run(drive(base, [soap_envelope(body) for body in make_bookings(warmup, prefix="WSOAP")],
+                          concurrency=concurrency, time_cap=time_cap, path=RIVTA_MAKE_BOOKING,
+                          headers=SOAP_HEADERS, accepted=_soap_ok))
+        for half in range(halves):
+            runs: list[tuple[str, list[bytes], dict[str, Any]]] = [
+                ("fhir", fhir[half], {}),
+                ("soap", soap[half], {"path": RIVTA_MAKE_BOOKING, "headers": SOAP_HEADERS, "accepted": _soap_ok})]
+            # Alternate which goes first, so that drift on the machine and the growing database hit both alike.
+            for name, messages, options in runs if half % 2 == 0 else runs[::-1]:
+                cpu_before = cpu_seconds(pid)
+                load = asyncio.run(drive(base, messages, concurrency=concurrency, time_cap=time_cap, **options))
+                server_cpu[name] += cpu_seconds(pid) - cpu_before
+                total = totals[name]
+                total.sent += load.sent
+                total.ok += load.ok
+                total.errors += load.errors
+                total.elapsed += load.elapsed
+                total.latencies += load.latencies
+                total.error_samples += load.error_samples[:5 - len(total.error_samples)]
+    figures: dict[str, Any] = {"concurrency": concurrency, "requests_each": size * halves, "warmup_each": warmup}
+    for name, total in totals.items():
+        figures[name] = {"requests": total.sent, "ok": total.ok, "errors": total.errors,
+                         "requests_per_s": total.ok / total.elapsed if total.elapsed else 0.0,
+                         "p50_ms": percentile(total.latencies, 0.50) * 1e3,
+                         "p99_ms": percentile(total.latencies, 0.99) * 1e3, "error_samples": total.error_samples,
+                         "server_cpu_ms_per_request": server_cpu[name] / max(total.sent, 1) * 1e3}
+    soap_rate = figures["soap"]["requests_per_s"]
+    figures["ratio"] = figures["fhir"]["requests_per_s"] / soap_rate if soap_rate else float("inf")
+    figures["goal_met"] = figures["ratio"] <= SOAP_GOAL and figures["soap"]["errors"] == 0 \
+        and figures["fhir"]["errors"] == 0
+    return figures
+
+
+def print_soap(figures: dict[str, Any]) -> None:
+    print(f"\n== 3. SOAP MakeBooking vs POST /bookings: one gateway process, {figures['concurrency']} workers, "
+          f"{figures['requests_each']} requests each (+{figures['warmup_each']} warm-up each), alternating halves ==")
+    print(f"{'':34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'srv CPU ms/req':>16}")
+    for label, key in (("POST /bookings (FHIR Bundle)", "fhir"), ("SOAP MakeBooking (/rivta)", "soap")):
+        row = figures[key]
+        print(f"{label:34}{row['requests_per_s']:>9,.0f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['errors']:>8}"
+              f"{row['server_cpu_ms_per_request']:>16.2f}")
+        for sample in row["error_samples"]:
+            print(f"    error: {sample}")
+    print(f"time per request, SOAP / FHIR: {figures['ratio']:.2f}  (goal <= {SOAP_GOAL}: "
+          f"{_met(figures['ratio'] <= SOAP_GOAL)})")
+
+
+# --------------------------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------------------------
 
@@ -464,6 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db-dir", help="HTTP: folder for the gateway's SQLite file (default: system temp)")
     parser.add_argument("--skip-mapping", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-soap", action="store_true")
     args = parser.parse_args(argv)
     messages = args.messages or (300 if args.quick else 2000)
     requests = args.requests or (500 if args.quick else 4000)
@@ -474,7 +566,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{platform.machine()}, {os.cpu_count()} cores, lxml {'.'.join(map(str, etree.LXML_VERSION))}")
     report: dict[str, Any] = {"mode": "quick" if args.quick else "full", "python": platform.python_version(),
                               "cores": os.cpu_count(), "goals": {"mapping_ratio_max": MAPPING_GOAL,
-                                                                 "http_ratio_min": HTTP_GOAL}}
+                                                                 "http_ratio_min": HTTP_GOAL,
+                                                                 "soap_ratio_max": SOAP_GOAL}}
     load_before = _load_average()
     failed: list[str] = []
     if not args.skip_mapping:
@@ -489,12 +582,21 @@ def main(argv: list[str] | None = None) -> int:
             print_http(report["http"])
         except Exception as exc:
             failed.append(f"http: {type(exc).__name__}: {exc}")
+    if not args.skip_soap:
+        try:
+            report["soap"] = bench_soap(requests, warmup, args.concurrency, args.time_cap, args.db_dir)
+            print_soap(report["soap"])
+        except Exception as exc:
+            failed.append(f"soap: {type(exc).__name__}: {exc}")
     print("\ngoals:")
     if "mapping" in report:
         print(f"  mapping within {MAPPING_GOAL:.0f}x of its floor: {_met(report['mapping']['goal_met'])}")
     if "http" in report:
         print(f"  HTTP ingest >= {HTTP_GOAL:.2f} x bare, no errors, stored == acknowledged: "
               f"{_met(report['http']['goal_met'])}")
+    if "soap" in report:
+        print(f"  SOAP MakeBooking <= {SOAP_GOAL} x POST /bookings per request, no errors: "
+              f"{_met(report['soap']['goal_met'])}")
     for failure in failed:
         print(f"  COULD NOT RUN {failure}")
     report["failed"] = failed

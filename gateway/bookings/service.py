@@ -13,13 +13,17 @@ current version and writing the next can never race. Rules:
   the message is understood but names nothing; 404 would tell the client its URL is wrong;
 - a message may not move a booking to another patient (409 ``BOOKING_PATIENT_MISMATCH``);
 - a read-back timeslot (GetBookingDetails/GetSubjectOfCareSchedule) never revives a cancelled
-  booking nor reopens an answered invitation: it may be older than what is stored.
+  booking nor reopens an answered invitation: it may be older than what is stored;
+- a booking of a published free time takes its Slot (``busy``); a second booking of it is a 409
+  ``SLOT_TAKEN``; a reschedule or a cancel frees the old one (:mod:`gateway.bookings.slots`).
 """
 
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
+from gateway.bookings.slots import SlotLocator, claim_slot, release_slot
 from gateway.domain.booking import Booking, BookingAction, BookingEvent
 from gateway.domain.booking_records import AppointmentRecord, AppointmentResponseRecord, PersonRef, appointment_id
 from gateway.domain.records import RESOURCE_IDS
@@ -29,7 +33,7 @@ from gateway.primitives.errors import Conflict, Unprocessable
 from gateway.primitives.identifiers import IdentifierKind
 from gateway.state.writer import Outcome, RecordWriter
 
-__all__ = ["Outcome", "apply_event"]
+__all__ = ["Outcome", "apply_event", "booking_handler"]
 
 
 
@@ -78,6 +82,15 @@ def _record_from_booking(booking: Booking, base: AppointmentRecord | None, *, st
 
 
 class _Writer(RecordWriter):
+    slots: SlotLocator | None = None
+
+    def save_booking(self, record: AppointmentRecord, stored: Stored | None, current: AppointmentRecord | None,
+                     location: str) -> None:
+        """Save the Appointment, then move its published Slot along (same transaction)."""
+        self.save(record, stored, current)
+        claim_slot(self, record, current, self.slots, location=location)
+        release_slot(self, current, record, self.slots)
+
     def current_appointment(self, id: str) -> tuple[Stored | None, AppointmentRecord | None]:
         stored, record = self.current("Appointment", id)
         assert record is None or isinstance(record, AppointmentRecord)
@@ -111,8 +124,8 @@ def _make(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
         _answer_invitation(writer, event, booking, stored, current)
         return
     origin = current.origin if current is not None else ("1177" if event.source == "1177" else "pas")
-    writer.save(_record_from_booking(booking, current, status="booked", patient_status="accepted",
-                                     origin=origin), stored, current)
+    writer.save_booking(_record_from_booking(booking, current, status="booked", patient_status="accepted",
+                                             origin=origin), stored, current, event.location)
 
 
 # What an answer to an open invitation may leave out: the invitation already said it.
@@ -134,7 +147,7 @@ def _answer_invitation(writer: _Writer, event: BookingEvent, booking: Booking, s
         raise Conflict("INVITATION_ALREADY_BOOKED",
                        f"open invitation {current.booking_id} is already booked for {current.start}; "
                        "the same invitation cannot be booked twice", location=event.location)
-    writer.save(record, stored, current)
+    writer.save_booking(record, stored, current, event.location)
     by = "the citizen" if event.source == "1177" else f"the care unit ({event.source})"
     writer.save_latest(AppointmentResponseRecord(
         id=_response_id(record.id), appointment_id=record.id, participant_status="accepted",
@@ -157,8 +170,8 @@ def _update(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
     if current.status == "cancelled":
         raise Conflict("BOOKING_CANCELLED", f"booking {booking.booking_id} is cancelled and cannot be "
                        "rescheduled", location=event.location)
-    writer.save(_record_from_booking(booking, current, status="booked", patient_status="accepted",
-                                     origin=current.origin), stored, current)
+    writer.save_booking(_record_from_booking(booking, current, status="booked", patient_status="accepted",
+                                             origin=current.origin), stored, current, event.location)
 
 
 def _cancel(writer: _Writer, event: BookingEvent) -> None:
@@ -173,6 +186,7 @@ def _cancel(writer: _Writer, event: BookingEvent) -> None:
         return
     writer.save(current.with_changes(status="cancelled", cancellation_source=event.source,
                                      cancellation_message=cancellation.message), stored, current)
+    release_slot(writer, current, None, writer.slots)
 
 
 def _snapshot(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
@@ -199,8 +213,11 @@ def _snapshot(writer: _Writer, event: BookingEvent, booking: Booking) -> None:
     writer.save(record, stored, current)
 
 
-def apply_event(session: StoreSession, event: BookingEvent, mappings: MappingSet) -> list[Outcome]:
+def apply_event(session: StoreSession, event: BookingEvent, mappings: MappingSet, *,
+                slots: SlotLocator | None = None) -> list[Outcome]:
+    """``slots`` finds the published Slot of a time; without it no Slot is taken or freed."""
     writer = _Writer(session, mappings)
+    writer.slots = slots
     if event.action is BookingAction.CANCEL:
         _cancel(writer, event)
     else:
@@ -213,3 +230,8 @@ def apply_event(session: StoreSession, event: BookingEvent, mappings: MappingSet
         else:
             _snapshot(writer, event, booking)
     return writer.outcomes
+
+
+def booking_handler(slots: SlotLocator) -> partial[list[Outcome]]:
+    """The handler of booking events with the schedule's Slot ids (wired by ``gateway/bootstrap``)."""
+    return partial(apply_event, slots=slots)

@@ -8,10 +8,11 @@ whose events are of a new domain type also adds that type's handler to :func:`ev
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from adapters.inbound import crm_scheduling, elvis, no_group
-from gateway.bookings.service import apply_event as apply_booking_event
+from gateway.bookings.service import booking_handler
 from gateway.domain.availability import AvailableTimeslots
 from gateway.domain.booking import BookingEvent
 from gateway.domain.group_appointments import GroupAppointmentEvent
@@ -25,7 +26,7 @@ from gateway.ports.inbound import InboundFormat
 from gateway.ports.store import Store
 from gateway.primitives.errors import ConfigurationError
 from gateway.primitives.xmlsafe import XmlLimits
-from gateway.schedule.service import apply_available_timeslots
+from gateway.schedule.service import apply_available_timeslots, schedule_id, slot_id
 from gateway.store.sqlite import SQLiteStore
 
 __all__ = ["INBOUND_FORMATS", "booking_ingest", "event_handlers", "inbound", "memory_store", "required_maps"]
@@ -38,9 +39,15 @@ INBOUND_FORMATS: tuple[InboundFormat, ...] = (
 )
 
 
+def _slot_of(facility: str, performer: str | None, resource_id: str | None, start: dt.datetime,
+             end: dt.datetime) -> str:
+    # Bookings take published Slots by the schedule service's ids (the feature rules do not import each other).
+    return slot_id(schedule_id(facility, performer, resource_id), start, end)
+
+
 def event_handlers() -> dict[type, Handler]:
     """The feature service that applies each kind of canonical event to the store."""
-    return {BookingEvent: apply_booking_event, AvailableTimeslots: apply_available_timeslots,
+    return {BookingEvent: booking_handler(_slot_of), AvailableTimeslots: apply_available_timeslots,
             GroupAppointmentEvent: apply_group_event, **elvis_handlers()}
 
 
