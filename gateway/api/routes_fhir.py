@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+import functools
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
+import anyio
 import orjson
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
@@ -16,17 +20,21 @@ from gateway.api.guard import principal_of
 from gateway.api.media import fhir_version_from
 from gateway.api.openapi_docs import FhirJSONResponse, fhir_ok
 from gateway.api.outcome import FHIR_JSON
-from gateway.api.search import SEARCH_PARAMETERS, parse_search
+from gateway.api.search import JSON_FORMATS, SEARCH_PARAMETERS, SearchRequest, parse_search
 from gateway.auth.tenancy import may_see, record_tenant, sees_all, tenant_condition
 from gateway.bootstrap.runtime import Runtime
 from gateway.fhir.common import FhirVersion
 from gateway.fhir.kinds import decode_stored, render_record, render_stored
-from gateway.fhir.render import searchset_bundle
-from gateway.ports.store import Stored
-from gateway.primitives.errors import NotFound
+from gateway.fhir.render import history_bundle, searchset_bundle
+from gateway.ports.store import SearchCancelled, SearchPage, Stored
+from gateway.primitives.errors import NotAcceptable, NotFound
 from gateway.primitives.version import software_version
 
 __all__ = ["router"]
+
+T = TypeVar("T")
+#: The status nginx logs for a client that closed the connection before its answer: nobody reads it.
+CLIENT_CLOSED = 499
 
 # FHIR JSON answers, as the OpenAPI document now says (it claimed application/json before).
 router = APIRouter(prefix="/fhir", default_response_class=FhirJSONResponse, responses=fhir_ok())
@@ -41,14 +49,57 @@ _SEARCH_QUERY = {"parameters": [
                              if name in params)}
     for name in dict.fromkeys(name for params in SEARCH_PARAMETERS.values() for name in params)
 ] + [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
-     for name, text in (("_count", "page size (default 50, at most 500)"), ("_offset", "paging offset"))]}
+     for name, text in (
+         ("_count", "page size (default 50, at most 500); 0: the total only, no entries"),
+         ("_offset", "paging offset"),
+         ("_sort", "date, -date (a date parameter of the type, Slot: start), _lastUpdated, -_lastUpdated"),
+         ("_summary", "count: the total only, no entries"),
+         ("_format", "json (or application/fhir+json); XML is answered 406"))]}
+_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not Modified: If-None-Match names the current version's ETag (no body)"}}
+# Media ranges of Accept that FHIR JSON satisfies.
+_JSON_RANGES = frozenset({"*/*", "application/*", "application/fhir+json", "application/json",
+                          "application/json+fhir"})
 
 
 def _runtime(request: Request) -> tuple[Runtime, FhirVersion]:
+    _negotiate(request)
     runtime: Runtime = request.app.state.runtime
     version = fhir_version_from(request.headers.get("accept"), request.query_params.get("_fhirVersion"),
                                 runtime.default_version)
     return runtime, version
+
+
+def _negotiate(request: Request) -> None:
+    """FHIR JSON is the only format served: ``_format`` (which overrides Accept, as FHIR says) or an
+    Accept that JSON does not satisfy is answered 406, never JSON the client did not ask for."""
+    wanted = request.query_params.getlist("_format")
+    if wanted:
+        if any(value not in JSON_FORMATS for value in wanted):
+            raise NotAcceptable("FORMAT_NOT_ACCEPTABLE", f"_format={wanted[0][:40]} is not served; FHIR JSON only "
+                                "(_format=json or application/fhir+json)", location="_format")
+        return
+    accept = request.headers.get("accept")
+    if not accept or not accept.strip():
+        return
+    for media_range in accept.split(","):
+        media, *parameters = (part.strip() for part in media_range.split(";"))
+        refused = any(p.replace(" ", "").lower() in {"q=0", "q=0.0", "q=0.00", "q=0.000"} for p in parameters)
+        if media.lower() in _JSON_RANGES and not refused:
+            return
+    raise NotAcceptable("FORMAT_NOT_ACCEPTABLE", f"Accept {accept[:80]} is not served; FHIR JSON only "
+                        "(application/fhir+json)")
+
+
+def _not_modified(request: Request, etag: str) -> Response | None:
+    """304 when ``If-None-Match`` names the current version (weak comparison, RFC 9110 13.1.2)."""
+    header = request.headers.get("if-none-match")
+    if header is None:
+        return None
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    if "*" in tags or etag.removeprefix("W/") in tags:
+        return Response(status_code=304, headers={"ETag": etag})
+    return None
 
 
 def _fhir(body: dict[str, Any], version: FhirVersion, *, etag: str | None = None,
@@ -92,7 +143,7 @@ def metadata(request: Request) -> Response:
                                       software_version=software_version(), published=_STARTED), version)
 
 
-@router.get("/{resource_type}/{resource_id}", summary="Read a resource")
+@router.get("/{resource_type}/{resource_id}", summary="Read a resource", responses=_NOT_MODIFIED)
 def read(resource_type: ResourceType, resource_id: str, request: Request) -> Response:
     runtime, version = _runtime(request)
     _check_type(resource_type)
@@ -100,11 +151,29 @@ def read(resource_type: ResourceType, resource_id: str, request: Request) -> Res
     if found is None:
         raise NotFound("RESOURCE_NOT_FOUND", f"no {resource_type}/{resource_id}")
     stored, record = found
+    etag = f'W/"{stored.version_id}"'
+    if (unchanged := _not_modified(request, etag)) is not None:
+        return unchanged
     return _fhir(render_record(record, stored, runtime.mappings, version), version,
-                 etag=f'W/"{stored.version_id}"', last_modified=stored.last_updated)
+                 etag=etag, last_modified=stored.last_updated)
 
 
-@router.get("/{resource_type}/{resource_id}/_history/{version_id}", summary="Read one version of a resource")
+@router.get("/{resource_type}/{resource_id}/_history", summary="Every version of a resource (Bundle history)")
+def history(resource_type: ResourceType, resource_id: str, request: Request) -> Response:
+    runtime, version = _runtime(request)
+    _check_type(resource_type)
+    versions = runtime.store.history(resource_type, resource_id)
+    # The newest version decides visibility: a resource keeps its unit across versions.
+    if not versions or _visible(request, versions[0]) is None:
+        raise NotFound("RESOURCE_NOT_FOUND", f"no {resource_type}/{resource_id}")
+    base = runtime.settings.base_url
+    resources = [render_stored(stored, runtime.mappings, version) for stored in versions]
+    return _fhir(history_bundle(resources, base_url=base,
+                                self_link=f"{base}/{resource_type}/{resource_id}/_history"), version)
+
+
+@router.get("/{resource_type}/{resource_id}/_history/{version_id}", summary="Read one version of a resource",
+            responses=_NOT_MODIFIED)
 def vread(resource_type: ResourceType, resource_id: str, version_id: str, request: Request) -> Response:
     runtime, version = _runtime(request)
     _check_type(resource_type)
@@ -116,11 +185,14 @@ def vread(resource_type: ResourceType, resource_id: str, version_id: str, reques
     if found is None:
         raise NotFound("RESOURCE_VERSION_NOT_FOUND", f"no {resource_type}/{resource_id} version {version_id}")
     stored, record = found
-    return _fhir(render_record(record, stored, runtime.mappings, version), version, etag=f'W/"{stored.version_id}"')
+    etag = f'W/"{stored.version_id}"'
+    if (unchanged := _not_modified(request, etag)) is not None:
+        return unchanged
+    return _fhir(render_record(record, stored, runtime.mappings, version), version, etag=etag)
 
 
 @router.get("/{resource_type}", summary="Search resources", openapi_extra=_SEARCH_QUERY)
-def search(resource_type: ResourceType, request: Request) -> Response:
+async def search(resource_type: ResourceType, request: Request) -> Response:
     runtime, version = _runtime(request)
     _check_type(resource_type)
     query = list(request.query_params.multi_items())
@@ -128,14 +200,55 @@ def search(resource_type: ResourceType, request: Request) -> Response:
     # Filtered in the store's query, so totals and paging count only the caller's tenants' resources.
     only_tenants = tenant_condition(resource_type, principal_of(request))
     conditions = [*wanted.conditions, only_tenants] if only_tenants is not None else wanted.conditions
-    page = runtime.store.search(resource_type, conditions, count=wanted.count, offset=wanted.offset)
+    cancel = threading.Event()
+
+    def run() -> SearchPage:
+        return runtime.store.search(resource_type, conditions, count=wanted.count, offset=wanted.offset,
+                                    sort=wanted.sort, cancel=cancel)
+
+    try:
+        page = await _unless_client_leaves(request, run, cancel)
+    except SearchCancelled:
+        return Response(status_code=CLIENT_CLOSED)  # nobody is there to read it; logs and metrics say 499
     audit_note(request).detail.update(total=page.total, returned=len(page.items))  # counts, never values
+    body = await anyio.to_thread.run_sync(functools.partial(_searchset, runtime, version, resource_type, query=query,
+                                                            wanted=wanted, page=page))
+    return _fhir(body, version)
+
+
+async def _unless_client_leaves(request: Request, work: Callable[[], T], cancel: threading.Event) -> T:
+    """Run ``work`` in a worker thread; if the client disconnects meanwhile, set ``cancel`` (the store
+    then interrupts its query) instead of letting the database work for nobody."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    async def watch() -> None:
+        while not await request.is_disconnected():
+            await anyio.sleep(0.05)
+        cancel.set()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(watch)
+        try:
+            outcome.append(await anyio.to_thread.run_sync(work))
+        except Exception as exc:  # handed on below, outside the task group (no ExceptionGroup)
+            failure.append(exc)
+        group.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _searchset(runtime: Runtime, version: FhirVersion, resource_type: str, *, query: list[tuple[str, str]],
+               wanted: SearchRequest, page: SearchPage) -> dict[str, Any]:
     base = runtime.settings.base_url
     kept = [(name, value) for name, value in query if name != "_offset"]
     self_link = f"{base}/{resource_type}?{urlencode([*kept, ('_offset', wanted.offset)])}"
     next_offset = wanted.offset + wanted.count
     next_link = (f"{base}/{resource_type}?{urlencode([*kept, ('_offset', next_offset)])}"
-                 if next_offset < page.total else None)
+                 if wanted.count and next_offset < page.total else None)
     resources = [render_stored(stored, runtime.mappings, version) for stored in page.items]
-    return _fhir(searchset_bundle(resources, total=page.total, base_url=base, self_link=self_link,
-                                  next_link=next_link), version)
+    bundle = searchset_bundle(resources, total=page.total, base_url=base, self_link=self_link, next_link=next_link)
+    if not wanted.count:  # _count=0 or _summary=count: the total only, no entry element at all
+        del bundle["entry"]
+    return bundle

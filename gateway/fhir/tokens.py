@@ -13,13 +13,17 @@ from gateway.domain.group_records import EncounterRecord, GroupSessionRecord
 from gateway.domain.records import PersonRef
 from gateway.domain.schedule_records import ScheduleRecord, SlotRecord
 from gateway.fhir.canonical import naming_system
+from gateway.fhir.group import visit_type
 from gateway.fhir.mappings import MappingSet
 from gateway.ports.store import Token
 from gateway.primitives.identifiers import IdentifierKind
 
-__all__ = ["BILL_CARD_PARAMETER", "appointment_response_tokens", "appointment_tokens", "bill_card_tokens",
+__all__ = ["ACT_CODE", "BILL_CARD_PARAMETER", "appointment_response_tokens", "appointment_tokens", "bill_card_tokens",
            "encounter_tokens", "group_session_tokens", "identifier_tokens", "instant_token", "schedule_tokens",
            "slot_tokens"]
+
+#: Encounter.class's code system (gateway/fhir/encounter.py renders the same).
+ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
 #: The search parameter of a group Appointment's bill cards: ``<status>|<FNR/DNR>`` (gateway/groups/bill_cards.py).
 BILL_CARD_PARAMETER: Final = "bill-card"
@@ -85,6 +89,15 @@ def encounter_tokens(record: EncounterRecord, mappings: MappingSet) -> list[Toke
         tokens.append(("appointment", record.appointment_id))
     if record.start is not None:
         tokens.append(("date", instant_token(record.start)))
+    # class, type and service-provider: telephone contacts per unit and visit type (migration 0007
+    # gives Encounters stored before them their tokens).
+    tokens += identifier_tokens("class", ACT_CODE, record.contact_mode)
+    tokens += _person("service-provider", record.unit, mappings)
+    system = "elvis" if record.unit.kind == "hsa-id" else "no"  # as the renderer picks the visit-type map
+    kind = visit_type(mappings, system, record.visit_type_code, record.visit_type_display)
+    for coding in (kind or {}).get("coding", []):
+        if coding.get("code"):
+            tokens += identifier_tokens("type", coding.get("system", ""), coding["code"])
     return tokens
 
 

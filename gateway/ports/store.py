@@ -7,11 +7,12 @@ the batch is durable on disk before ``write_batch`` returns: an acknowledged pus
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-__all__ = ["Condition", "SearchPage", "Store", "StoreSession", "Stored", "Token"]
+__all__ = ["Condition", "SearchCancelled", "SearchPage", "SortKey", "Store", "StoreSession", "Stored", "Token"]
 
 T = TypeVar("T")
 Token = tuple[str, str]  # (search parameter name, normalised value)
@@ -36,6 +37,18 @@ class Condition:
     name: str
     op: str
     values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """Order of a search: a date token's name (its earliest value) or ``_lastUpdated``; ties by id."""
+
+    name: str
+    descending: bool = False
+
+
+class SearchCancelled(Exception):
+    """The search's ``cancel`` event was set (its client hung up): the query was interrupted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +80,14 @@ class Store(Protocol):
 
     def read_version(self, resource_type: str, id: str, version_id: int) -> Stored | None: ...
 
-    def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int) -> SearchPage:
+    def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int,
+               sort: Sequence[SortKey] = (), cancel: threading.Event | None = None) -> SearchPage:
+        """Bounded by the store's statement timeout (``TransientError`` SEARCH_TIMED_OUT past it);
+        setting ``cancel`` interrupts the query (:class:`SearchCancelled`)."""
+        ...
+
+    def history(self, resource_type: str, id: str) -> list[Stored]:
+        """Every stored version of one resource, the newest first (empty when there is none)."""
         ...
 
     def receipt(self, key: str) -> bytes | None: ...

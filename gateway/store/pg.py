@@ -9,15 +9,19 @@ snapshot isolation.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from gateway.primitives.database_url import DatabaseURL
 from gateway.primitives.errors import ConfigurationError, TransientError
 
 if TYPE_CHECKING:
+    from psycopg import Connection
     from psycopg_pool import ConnectionPool
 
-__all__ = ["RaceLost", "contended", "is_lost_race", "open_pool"]
+__all__ = ["RaceLost", "cancelled_when", "contended", "is_lost_race", "open_pool"]
 
 
 class RaceLost(Exception):  # an internal signal, never shown to a client
@@ -61,3 +65,28 @@ def open_pool(url: DatabaseURL, *, name: str, min_size: int, max_size: int, time
         raise ConfigurationError("DATABASE_UNREACHABLE", f"cannot connect to PostgreSQL at {url.masked} within "
                                  f"{timeout_s:g} s") from None
     return pool
+
+
+@contextlib.contextmanager
+def cancelled_when(cancel: threading.Event | None, connection: Connection[Any]) -> Iterator[None]:
+    """While the block runs, setting ``cancel`` cancels the connection's running statement on the
+    server (a cancel request, as psql's Ctrl-C): the client that asked for it has gone."""
+    if cancel is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if cancel.wait(0.05):
+                if not done.is_set():
+                    connection.cancel_safe(timeout=2.0)
+                return
+
+    watcher = threading.Thread(target=watch, name="nordgate-search-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()

@@ -21,21 +21,24 @@ Commits wait for the WAL flush (``synchronous_commit`` on, the server default).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gateway.domain.audit import AuditEntry
-from gateway.ports.store import Condition, SearchPage, Stored, Token
+from gateway.ports.store import Condition, SearchCancelled, SearchPage, SortKey, Stored, Token
 from gateway.primitives.clock import utc_now_instant
 from gateway.primitives.database_url import DatabaseURL
+from gateway.primitives.errors import TransientError
 from gateway.store.audit_sql import append_postgres
-from gateway.store.pg import RaceLost, contended, is_lost_race, open_pool
+from gateway.store.pg import RaceLost, cancelled_when, contended, is_lost_race, open_pool
 from gateway.store.resource_sql import (
     COUNT_OF_TYPE,
     DELETE_TOKENS,
     INSERT_HISTORY,
     INSERT_RESOURCE,
     SELECT_CURRENT,
+    SELECT_HISTORY,
     SELECT_RECEIPT,
     SELECT_VERSION,
     postgres,
@@ -58,6 +61,7 @@ _INSERT_HISTORY = postgres(INSERT_HISTORY)
 _DELETE_TOKENS = postgres(DELETE_TOKENS)
 _SELECT_RECEIPT = postgres(SELECT_RECEIPT)
 _COUNT_OF_TYPE = postgres(COUNT_OF_TYPE)
+_SELECT_HISTORY = postgres(SELECT_HISTORY)
 
 
 def _default_clock() -> dt.datetime:
@@ -121,8 +125,10 @@ class _Session:
 class PostgresStore:
     """Implements :class:`~gateway.ports.store.Store` on PostgreSQL (psycopg 3 and a connection pool)."""
 
-    def __init__(self, url: DatabaseURL, *, clock: Clock = _default_clock, pool_size: int = 8) -> None:
+    def __init__(self, url: DatabaseURL, *, clock: Clock = _default_clock, pool_size: int = 8,
+                 search_timeout_s: float = 5.0) -> None:
         self._clock = clock
+        self._search_timeout_ms = max(1, int(search_timeout_s * 1000))
         self._pool = open_pool(url, name="nordgate-store", min_size=1, max_size=pool_size)
 
     def write_batch(self, works: Sequence[Callable[[_Session], T]]) -> list[T | BaseException]:
@@ -179,15 +185,35 @@ class PostgresStore:
             row = connection.execute(_SELECT_VERSION, (resource_type, id, version_id)).fetchone()
         return Stored(resource_type, id, version_id, row[0], row[1]) if row else None
 
-    def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int) -> SearchPage:
-        query = search_query(resource_type, conditions, postgres_any_of)
-        with self._pool.connection() as connection, connection.transaction():
-            # One transaction: total and page from the same committed state as far as READ
-            # COMMITTED allows, and one round trip fewer than two autocommitted statements.
-            total_row = connection.execute(postgres(query.count), query.params).fetchone()
-            rows = connection.execute(postgres(query.page), [*query.params, count, offset]).fetchall()
+    def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int,
+               sort: Sequence[SortKey] = (), cancel: threading.Event | None = None) -> SearchPage:
+        from psycopg import errors  # noqa: PLC0415 - psycopg is imported only with a PostgreSQL store
+
+        query = search_query(resource_type, conditions, postgres_any_of, sort)
+        with self._pool.connection() as connection:
+            try:
+                with cancelled_when(cancel, connection), connection.transaction():
+                    # One transaction: total and page from the same committed state as far as READ
+                    # COMMITTED allows. SET LOCAL: the timeout ends with it, the pooled connection
+                    # keeps none for the writes it serves next.
+                    connection.execute("SELECT set_config('statement_timeout', %s, true)",
+                                       (f"{self._search_timeout_ms}ms",))
+                    total_row = connection.execute(postgres(query.count), query.params).fetchone()
+                    rows = (connection.execute(postgres(query.page),
+                                               [*query.params, *query.order_params, count, offset]).fetchall()
+                            if count else [])
+            except errors.QueryCanceled:
+                if cancel is not None and cancel.is_set():
+                    raise SearchCancelled from None
+                raise TransientError("SEARCH_TIMED_OUT", f"the search ran over {self._search_timeout_ms} ms and "
+                                     "was cancelled; narrow it (fewer values, a date range)") from None
         total = int(total_row[0]) if total_row else 0
         return SearchPage([Stored(resource_type, row[0], row[1], row[2], row[3]) for row in rows], total)
+
+    def history(self, resource_type: str, id: str) -> list[Stored]:
+        with self._pool.connection() as connection:
+            rows = connection.execute(_SELECT_HISTORY, (resource_type, id)).fetchall()
+        return [Stored(resource_type, id, row[0], row[1], row[2]) for row in rows]
 
     def receipt(self, key: str) -> bytes | None:
         with self._pool.connection() as connection:

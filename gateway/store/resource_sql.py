@@ -14,16 +14,30 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from gateway.ports.store import Condition
+from gateway.ports.store import Condition, SortKey
 
 __all__ = [
-    "COUNT_OF_TYPE", "DELETE_TOKENS", "INSERT_HISTORY", "INSERT_RESOURCE", "SELECT_CURRENT", "SELECT_RECEIPT",
-    "SELECT_VERSION", "AnyOf", "SearchQuery", "postgres", "postgres_any_of", "search_query", "sqlite_any_of",
+    "COUNT_OF_TYPE",
+    "DELETE_TOKENS",
+    "INSERT_HISTORY",
+    "INSERT_RESOURCE",
+    "SELECT_CURRENT",
+    "SELECT_HISTORY",
+    "SELECT_RECEIPT",
+    "SELECT_VERSION",
+    "AnyOf",
+    "SearchQuery",
+    "postgres",
+    "postgres_any_of",
+    "search_query",
+    "sqlite_any_of",
 ]
 
 SELECT_CURRENT: Final = "SELECT version_id, last_updated, record FROM resource WHERE resource_type=? AND id=?"
 SELECT_VERSION: Final = ("SELECT last_updated, record FROM resource_history WHERE resource_type=? AND id=? "
                          "AND version_id=?")
+SELECT_HISTORY: Final = ("SELECT version_id, last_updated, record FROM resource_history WHERE resource_type=? "
+                         "AND id=? ORDER BY version_id DESC")
 INSERT_RESOURCE: Final = "INSERT INTO resource VALUES (?,?,?,?,?)"
 INSERT_HISTORY: Final = "INSERT INTO resource_history VALUES (?,?,?,?,?)"
 DELETE_TOKENS: Final = "DELETE FROM search_token WHERE resource_type=? AND id=?"
@@ -52,11 +66,30 @@ def postgres_any_of(values: Sequence[str]) -> tuple[str, list[object]]:
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
     count: str  # the total of matches
-    page: str   # one page, by id; its last two parameters are LIMIT and OFFSET
+    page: str   # one page: params, then order_params, then LIMIT and OFFSET
     params: list[object]
+    order_params: list[object]
 
 
-def search_query(resource_type: str, conditions: Sequence[Condition], any_of: AnyOf) -> SearchQuery:
+def _order_by(sort: Sequence[SortKey]) -> tuple[str, list[object]]:
+    """ORDER BY of the sort keys, then id: a date token sorts by its earliest value, a resource
+    without one last either way (the token names come from the search table, bound as parameters)."""
+    terms: list[str] = []
+    params: list[object] = []
+    for key in sort:
+        direction = "DESC" if key.descending else "ASC"
+        if key.name == "_lastUpdated":
+            terms.append(f"r.last_updated {direction}")
+        else:
+            # direction is ASC or DESC, the name a bound parameter
+            terms.append(f"(SELECT MIN(s.value) FROM search_token s WHERE s.resource_type = r.resource_type "  # noqa: S608
+                         f"AND s.id = r.id AND s.name = ?) {direction} NULLS LAST")
+            params.append(key.name)
+    return ", ".join([*terms, "r.id"]), params
+
+
+def search_query(resource_type: str, conditions: Sequence[Condition], any_of: AnyOf,
+                 sort: Sequence[SortKey] = ()) -> SearchQuery:
     """Resources of one type whose search tokens meet every condition."""
     where = ["r.resource_type = ?"]
     params: list[object] = [resource_type]
@@ -70,6 +103,7 @@ def search_query(resource_type: str, conditions: Sequence[Condition], any_of: An
                      f"AND t.id = r.id AND t.name = ? AND {test})")
         params += [condition.name, *values]
     clause = " AND ".join(where)
+    order, order_params = _order_by(sort)
     return SearchQuery(f"SELECT COUNT(*) FROM resource r WHERE {clause}",  # noqa: S608 - fixed text and ? only
                        f"SELECT r.id, r.version_id, r.last_updated, r.record FROM resource r WHERE {clause} "  # noqa: S608
-                       "ORDER BY r.id LIMIT ? OFFSET ?", params)
+                       f"ORDER BY {order} LIMIT ? OFFSET ?", params, order_params)

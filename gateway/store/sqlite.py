@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from gateway.domain.audit import AuditEntry
-from gateway.ports.store import Condition, SearchPage, Stored, Token
+from gateway.ports.store import Condition, SearchCancelled, SearchPage, SortKey, Stored, Token
 from gateway.primitives.clock import utc_now_instant
-from gateway.primitives.errors import ConfigurationError
+from gateway.primitives.errors import ConfigurationError, MalformedInput, TransientError
 from gateway.store.audit_sql import append_sqlite
 from gateway.store.migrate import ensure_sqlite_schema
 from gateway.store.resource_sql import (
@@ -27,6 +28,7 @@ from gateway.store.resource_sql import (
     INSERT_HISTORY,
     INSERT_RESOURCE,
     SELECT_CURRENT,
+    SELECT_HISTORY,
     SELECT_RECEIPT,
     SELECT_VERSION,
     search_query,
@@ -37,7 +39,10 @@ __all__ = ["SQLiteStore"]
 
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
-
+#: SQLite calls the progress handler every this many virtual-machine steps (about a millisecond).
+_PROGRESS_STEPS = 10_000
+#: SQLite's words for a statement over its compile-time limits (999 AND-ed conditions, bound parameters).
+_TOO_BIG = ("Expression tree is too large", "too many SQL variables", "too many terms", "parser stack overflow")
 
 
 def _default_clock() -> dt.datetime:
@@ -84,9 +89,10 @@ class _Session:
 
 
 class SQLiteStore:
-    def __init__(self, path: Path | str, *, clock: Clock = _default_clock) -> None:
+    def __init__(self, path: Path | str, *, clock: Clock = _default_clock, search_timeout_s: float = 5.0) -> None:
         self._path = str(path)
         self._clock = clock
+        self._search_timeout_s = search_timeout_s
         self._memory = self._path == ":memory:"
         if not self._memory:
             parent = Path(self._path).parent
@@ -161,13 +167,33 @@ class SQLiteStore:
             row = self._reader().execute(SELECT_VERSION, (resource_type, id, version_id)).fetchone()
         return Stored(resource_type, id, version_id, row[0], row[1]) if row else None
 
-    def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int) -> SearchPage:
-        query = search_query(resource_type, conditions, sqlite_any_of)
+    def search(self, resource_type: str, conditions: Sequence[Condition], *, count: int, offset: int,
+               sort: Sequence[SortKey] = (), cancel: threading.Event | None = None) -> SearchPage:
+        query = search_query(resource_type, conditions, sqlite_any_of, sort)
+        # SQLite has no statement timeout: a progress handler aborts the query past its deadline or
+        # when the client has gone (``cancel``), so one search cannot hold a reader for minutes.
+        deadline = time.monotonic() + self._search_timeout_s
+
+        def stop() -> int:
+            return int(time.monotonic() > deadline or (cancel is not None and cancel.is_set()))
+
         with self._lock_if_memory():
             db = self._reader()
-            total = db.execute(query.count, query.params).fetchone()[0]
-            rows = db.execute(query.page, [*query.params, count, offset]).fetchall()
+            db.set_progress_handler(stop, _PROGRESS_STEPS)
+            try:
+                total = db.execute(query.count, query.params).fetchone()[0]
+                rows = (db.execute(query.page, [*query.params, *query.order_params, count, offset]).fetchall()
+                        if count else [])
+            except sqlite3.OperationalError as exc:
+                raise _search_failure(exc, cancel, self._search_timeout_s) from None
+            finally:
+                db.set_progress_handler(None, 0)
         return SearchPage([Stored(resource_type, row[0], row[1], row[2], row[3]) for row in rows], total)
+
+    def history(self, resource_type: str, id: str) -> list[Stored]:
+        with self._lock_if_memory():
+            rows = self._reader().execute(SELECT_HISTORY, (resource_type, id)).fetchall()
+        return [Stored(resource_type, id, row[0], row[1], row[2]) for row in rows]
 
     def receipt(self, key: str) -> bytes | None:
         with self._lock_if_memory():
@@ -184,6 +210,18 @@ class SQLiteStore:
         connection = getattr(self._local, "connection", None)
         if connection is not None:
             connection.close()
+
+
+def _search_failure(exc: sqlite3.OperationalError, cancel: threading.Event | None, timeout_s: float) -> Exception:
+    """What a failed search answers: never a 500 for a query the client made too big or too slow."""
+    if cancel is not None and cancel.is_set():
+        return SearchCancelled()
+    if "interrupted" in str(exc):
+        return TransientError("SEARCH_TIMED_OUT", f"the search ran over {timeout_s:g} s and was stopped; "
+                              "narrow it (fewer values, a date range)")
+    if any(limit in str(exc) for limit in _TOO_BIG):  # the search is bigger than SQLite parses
+        return MalformedInput("SEARCH_TOO_COMPLEX", "the search names too many values for the store")
+    return exc
 
 
 class _NoLock:

@@ -81,5 +81,6 @@ def test_capability_statement_lists_schedule_and_slot(client: TestClient) -> Non
     # every advertised parameter really is accepted
     for resource_type in ("Schedule", "Slot"):
         for name in params[resource_type] - {"_count", "_offset"}:
-            value = {"start": "2026-03-02", "status": "free", "schedule": "Schedule/x"}.get(name, "x")
+            value = {"start": "2026-03-02", "status": "free", "schedule": "Schedule/x", "_sort": "-_lastUpdated",
+                     "_summary": "count"}.get(name, "x")
             assert client.get(f"/fhir/{resource_type}", params={name: value}).status_code == 200, name

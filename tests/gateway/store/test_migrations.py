@@ -217,3 +217,40 @@ def test_upgrading_postgres_claims_the_bills_already_sent(empty_schema_url: str)
     migrate.upgrade(url)
     with psycopg.connect(url.conninfo) as db:
         assert [tuple(row) for row in db.execute(_CLAIMS).fetchall()] == CLAIMS_AFTER_0006
+
+
+# ------------------------------------------------------------------------------ Encounter tokens (0007)
+
+# An Encounter as revision 0006 stored it (a telephone contact), without class/type/service-provider tokens.
+_ENCOUNTER = json.dumps({"kind": "encounter", "id": "e1", "status": "finished", "contact_mode": "VR",
+                         "patient": {"kind": "personnummer", "value": "191212121212"},
+                         "unit": {"kind": "hsa-id", "value": "SE2321000131-E000000011111"},
+                         "visit_type_code": "Tele"}).encode()
+_RESOURCE_0006 = "INSERT INTO resource VALUES ({p},{p},{p},{p},{p})"
+TOKENS_AFTER_0007 = [("class", "http://terminology.hl7.org/CodeSystem/v3-ActCode|VR"), ("class.value", "VR"),
+                     ("service-provider.value", "SE2321000131-E000000011111"), ("status", "finished"),
+                     ("type.value", "Tele")]
+_TOKENS = "SELECT name, value FROM search_token WHERE resource_type = 'Encounter' AND id = 'e1' ORDER BY name, value"
+
+
+def test_upgrading_sqlite_gives_stored_encounters_their_class_type_and_unit_tokens(tmp_path: Path) -> None:
+    url = parse_database_url(f"sqlite:///{tmp_path / 'encounters.db'}")
+    migrate.upgrade(url, "0006")
+    with sqlite3.connect(url.sqlite_path) as db:
+        db.execute(_RESOURCE_0006.format(p="?"), ("Encounter", "e1", 1, "2026-01-01T00:00:00.000Z", _ENCOUNTER))
+        db.execute("INSERT INTO search_token VALUES ('Encounter', 'e1', 'status', 'finished')")
+    migrate.upgrade(url)
+    with sqlite3.connect(url.sqlite_path) as db:
+        assert db.execute(_TOKENS).fetchall() == TOKENS_AFTER_0007
+
+
+@pytest.mark.postgres
+def test_upgrading_postgres_gives_stored_encounters_their_class_type_and_unit_tokens(empty_schema_url: str) -> None:
+    url = parse_database_url(empty_schema_url)
+    migrate.upgrade(url, "0006")
+    with psycopg.connect(url.conninfo) as db:
+        db.execute(_RESOURCE_0006.format(p="%s"), ("Encounter", "e1", 1, "2026-01-01T00:00:00.000Z", _ENCOUNTER))
+        db.execute("INSERT INTO search_token VALUES ('Encounter', 'e1', 'status', 'finished')")
+    migrate.upgrade(url)
+    with psycopg.connect(url.conninfo) as db:
+        assert [tuple(row) for row in db.execute(_TOKENS).fetchall()] == TOKENS_AFTER_0007
