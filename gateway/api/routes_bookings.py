@@ -14,7 +14,9 @@ from gateway.api.openapi_docs import FhirJSONResponse, raw_body
 from gateway.api.outcome import FHIR_JSON
 from gateway.auth.tenancy import require_push_tenants
 from gateway.bootstrap.runtime import Runtime
-from gateway.ingest.pipeline import PushResult
+from gateway.fhir.common import FhirVersion
+from gateway.ingest.pipeline import BookingIngest, PushResult
+from gateway.ingest.registry import Parsed
 from gateway.observability.metrics import PushObservation
 from gateway.primitives.errors import MalformedInput, PayloadTooLarge
 
@@ -75,6 +77,10 @@ async def push_booking(request: Request) -> Response:
         return await _push(request, runtime, observed)
 
 
+def _read(ingest: BookingIngest, body: bytes, source: str, version: FhirVersion) -> tuple[str, Parsed]:
+    return ingest.receipt_key(body, source, version), ingest.read(body, source)
+
+
 async def _push(request: Request, runtime: Runtime, observed: PushObservation) -> Response:
     registry = runtime.inbound.registry
     require_media_type(request.headers.get("content-type"), registry.media_types)
@@ -86,8 +92,9 @@ async def _push(request: Request, runtime: Runtime, observed: PushObservation) -
     ingest = runtime.ingest
     # No receipt look-up here: the unit of work checks the receipt first, inside the transaction,
     # and a read on the event loop would only stall other requests.
-    key = ingest.receipt_key(body, source, version)
-    parsed = ingest.read(body, source)
+    # Hashing and parsing are CPU work that grows with the body (a 5 MB message is a second of lxml and
+    # the child index): in a worker thread, so /healthz and every other request keep being served.
+    key, parsed = await asyncio.to_thread(_read, ingest, body, source, version)
     observed.format = parsed.format.name
     events = parsed.events
     # Before anything is stored: every unit the message acts for must be one of the client's tenants.

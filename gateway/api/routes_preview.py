@@ -89,14 +89,19 @@ def _version(value: Any, default: FhirVersion) -> FhirVersion:
     return fhir_version_from(None, _text(value, "/fhirVersion"), default)
 
 
+def _session_document(body: bytes, limit: int) -> Any:
+    return decode_json(body, max_bytes=limit, prefix="PREVIEW", what="preview session")
+
+
 @router.post("/preview/session", summary="Preview a message after given ones (JSON); stores nothing",
              response_description="{format, events, bundle (collection), trace}", responses=_RESPONSES)
 async def preview_session(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     require_media_type(request.headers.get("content-type"), ("application/json",))
     limit = runtime.settings.max_body_bytes
-    document = decode_json(await read_limited_body(request, limit), max_bytes=limit, prefix="PREVIEW",
-                           what="preview session")
+    body = await read_limited_body(request, limit)
+    # Decoding (and checking) a body of megabytes is CPU work: off the event loop, like the preview itself.
+    document = await run_in_threadpool(_session_document, body, limit)
     if not isinstance(document, dict):
         raise MalformedInput("PREVIEW_SESSION_INVALID", "a preview session is a JSON object", location="/")
     unknown = sorted(set(document) - {"message", "given", "source", "fhirVersion", "name"})

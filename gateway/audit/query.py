@@ -12,6 +12,7 @@ import datetime as dt
 
 from gateway.ports.audit import AuditQuery
 from gateway.primitives.errors import MalformedInput
+from gateway.primitives.instants import require_day_in_range, require_in_range
 
 __all__ = ["MAX_COUNT", "parse_bound", "parse_query"]
 
@@ -30,14 +31,16 @@ def parse_bound(value: str | None, *, name: str, end: bool = False) -> str | Non
     text = value.strip()
     try:
         if len(text) == 10:
-            day = dt.date.fromisoformat(text)
+            day = require_day_in_range(dt.date.fromisoformat(text), location=name)  # to=9999-12-31 has no next day
             start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
             return _instant(start + dt.timedelta(days=1) if end else start)
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise MalformedInput("AUDIT_QUERY_INVALID", f"{name} must be a date (YYYY-MM-DD) or an instant "
                              f"(YYYY-MM-DDThh:mm:ss+01:00), not {value[:40]!r}", location=name) from None
-    return _instant(moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC))
+    # 0001-01-01T00:00:00+14:00 is a real instant before year 1 in UTC, the zone rows are kept in.
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return _instant(require_in_range(moment, location=name))
 
 
 def _int(value: str | None, name: str, default: int, high: int) -> int:

@@ -25,8 +25,9 @@ class Period:
 
 
 def _month_end(day: dt.date) -> dt.date:
-    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
+    if day.month == 12:  # also December 9999, whose following month does not exist
+        return dt.date(day.year, 12, 31)
+    return dt.date(day.year, day.month + 1, 1) - dt.timedelta(days=1)
 
 
 def periods(first: dt.date, last: dt.date, kind: PeriodKind) -> list[Period]:
@@ -38,9 +39,13 @@ def periods(first: dt.date, last: dt.date, kind: PeriodKind) -> list[Period]:
             end = _month_end(day)
             label = f"{day.year:04d}-{day.month:02d}"
         else:
-            end = day + dt.timedelta(days=6 - day.weekday())
+            # The week's Sunday may lie past the calendar's end (9999-12-31 is a Friday).
+            end = day + dt.timedelta(days=min(6 - day.weekday(), (last - day).days))
             year, week, _ = day.isocalendar()
             label = f"{year:04d}-W{week:02d}"
-        found.append(Period(label, day, min(end, last)))
+        end = min(end, last)
+        found.append(Period(label, day, end))
+        if end == dt.date.max:
+            break
         day = end + dt.timedelta(days=1)
     return found

@@ -32,6 +32,7 @@ from gateway.domain.schedule_records import SlotRecord
 from gateway.fhir.kinds import decode_stored
 from gateway.ports.store import Condition, Store, Stored
 from gateway.primitives.errors import MalformedInput
+from gateway.primitives.instants import is_iso_day, require_day_in_range
 from gateway.reports.periods import Period, PeriodKind, periods
 
 __all__ = ["BOOKED_STATUSES", "GOAL_WEEKS", "SELF_BOOKED_ORIGINS", "ReportRequest", "parse_request",
@@ -66,10 +67,15 @@ class ReportRequest:
 
 def _date(name: str, text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        # fromisoformat alone would also take 20260101 and 2026-W01.
+        if not is_iso_day(text):
+            raise ValueError(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise MalformedInput("REPORT_PARAMETER_INVALID", f"{name}: {text!r} is not a date (YYYY-MM-DD)",
+        raise MalformedInput("REPORT_PARAMETER_INVALID", f"{name}: {text[:40]!r} is not a date (YYYY-MM-DD)",
                              location=name) from None
+    # The report works in local days turned into UTC, and asks for "the day after" `to`.
+    return require_day_in_range(day, location=name)
 
 
 def parse_request(unit: str, first: str, last: str, period: str = "month") -> ReportRequest:

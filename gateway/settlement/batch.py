@@ -52,6 +52,7 @@ from gateway.domain.settlement import (
 )
 from gateway.primitives.errors import Issue, Unprocessable
 from gateway.primitives.identifiers import classify_norwegian_person, is_valid_bank_account, is_valid_orgnr
+from gateway.primitives.instants import in_range
 from gateway.primitives.jsonsafe import (
     SHAPE_VALIDATORS,
     SchemaValidator,
@@ -275,6 +276,10 @@ def _bill(index: int, raw: Mapping[str, Any]) -> Bill:
     except ValueError:
         defects.append(Issue("BILL_DATETIME_INVALID", f"{raw['dateTime']!r} is no real time", f"{where}/dateTime"))
         when = None
+    if when is not None and not in_range(when):  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+        defects.append(Issue("DATE_OUT_OF_RANGE", f"{raw['dateTime']!r} is outside the dates the gateway handles",
+                             f"{where}/dateTime"))
+        when = None
     referral = None
     if (ref := raw.get("referral")) is not None:
         ref_date = None
@@ -285,6 +290,10 @@ def _bill(index: int, raw: Mapping[str, Any]) -> Bill:
                 defects.append(
                     Issue("BILL_REFERRAL_DATE_INVALID", f"{ref['date']!r} is no real date", f"{where}/referral/date")
                 )
+            if ref_date is not None and not in_range(ref_date):
+                defects.append(Issue("DATE_OUT_OF_RANGE", f"{ref['date']!r} is outside the dates the gateway handles",
+                                     f"{where}/referral/date"))
+                ref_date = None
         diagnosis = _diagnosis(ref["diagnosis"]) if "diagnosis" in ref else None
         referral = Referral(ref_date, ref.get("id"), diagnosis)
     exemption = raw.get("exemptionCode")

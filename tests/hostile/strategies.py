@@ -18,11 +18,21 @@ from lxml import etree
 from gateway.primitives.errors import NordgateError
 
 __all__ = [
-    "SAMPLES", "json_documents", "json_values", "mutated_bytes", "mutated_json", "mutated_xml", "refused_or_ok",
-    "xml_samples",
+    "CALENDAR_EDGE", "SAMPLES", "json_documents", "json_values", "mutated_bytes", "mutated_json", "mutated_xml",
+    "refused_or_ok", "xml_samples",
 ]
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+#: Dates and times at (and just inside) the first and last day a datetime holds, in each spelling the
+#: gateway reads, and spellings a strict reader refuses (other scripts' digits, ISO week and basic dates).
+CALENDAR_EDGE = (
+    "00010101000000", "00010101235959", "00010102000000", "99991231000000", "99991230235959",
+    "0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00Z", "0001-01-02T00:00:00+14:00",
+    "9999-12-31T22:00:00-14:00", "9999-12-31T23:59:59Z", "9999-12-30T23:59:59-14:00",
+    "0001-01-01", "0001-01-02", "9999-12-31", "9999-12-30", "0001", "9999", "0000", "9999-12", "0001-01",
+    "２０２６", "2026-W01", "2026-W53-7", "20260101", "2026-001", "+12026-01-01", "2026-01-01T10",
+)
 
 # Text lxml can hold (no C0 controls, no surrogates, no non-characters), plus the values the
 # readers treat specially: times, digits of other scripts, huge numbers, identifiers, booleans.
@@ -34,6 +44,8 @@ INTERESTING = (
     "2024-09-17T11:05:00+02:00", "2024-09-17T11:05:00", "2024-02-30T10:00:00Z", "2024-09-17T24:00:00+02:00",
     "2024-09-17T23:59:60+02:00", "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59",
     "telephone-contact", "booking", "answered", "patient", "Tele", "P0", "Gena", "LOM",
+    # The edge of the calendar (issue 13): each once gave a 500 OverflowError somewhere.
+    *CALENDAR_EDGE,
 )
 _TEXT = st.one_of(_XML_TEXT, st.sampled_from(INTERESTING))
 _NAMESPACES = (

@@ -3,8 +3,11 @@ mutated message is a success or a 4xx OperationOutcome with a code, never a 5xx.
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.gateway.settlement.service.helpers import apprec
 
@@ -19,7 +22,8 @@ EVENTS = json_documents("group-appointments")
 BATCHES = json_documents("settlements", "kommunalt-fellesoppgjor-*.json")
 APPRECS = [apprec(MSG_ID), apprec(MSG_ID, 2, ("X12",))]
 #: Examples per endpoint in CI.
-EXAMPLES = {"bookings-xml": 40, "bookings-json": 30, "settlements": 30, "apprec": 30}
+EXAMPLES = {"bookings-xml": 40, "bookings-json": 30, "settlements": 30, "apprec": 30, "preview": 30,
+            "preview-session": 30}
 
 
 def _settings(target: str) -> settings:
@@ -59,3 +63,17 @@ def test_mutated_settlement_batches_never_get_a_5xx(client: TestClient, body: by
 @given(body=mutated_xml(APPRECS))
 def test_mutated_apprecs_never_get_a_5xx(client: TestClient, body: bytes) -> None:
     _check(client, "/apprec", body, "application/xml")
+
+
+@_settings("preview")
+@given(body=mutated_xml(XML_MESSAGES))
+def test_mutated_previews_never_get_a_5xx(client: TestClient, body: bytes) -> None:
+    _check(client, "/preview", body, "application/xml")
+
+
+@_settings("preview-session")
+@given(body=mutated_xml(XML_MESSAGES), given_messages=st.lists(mutated_xml(XML_MESSAGES), max_size=2))
+def test_mutated_preview_sessions_never_get_a_5xx(client: TestClient, body: bytes, given_messages: list[bytes]) -> None:
+    session = {"message": body.decode("utf-8", "replace"),
+               "given": [message.decode("utf-8", "replace") for message in given_messages]}
+    _check(client, "/preview/session", json.dumps(session).encode(), "application/json")

@@ -16,16 +16,28 @@ from gateway.primitives.errors import Unprocessable
 __all__ = ["Children", "Parent", "boolean", "child", "children", "required_text", "text"]
 
 
+#: A parent with more children than this is not indexed in one Python pass (a proxy object per child:
+#: a million empty children took seconds, with the GIL held): each name asked for is found by lxml's
+#: own child scan in C instead, and cached. Contract parents have a few dozen children.
+_EAGER_LIMIT = 256
+
+
 class Children:
     """The element children of one parent, by local name (one pass over the parent), with the
-    stripped text of every name that occurs once and holds only text."""
+    stripped text of every name that occurs once and holds only text. Linear in the children either
+    way: one pass, or (a parent of more than ``_EAGER_LIMIT``) one C scan per name the reader asks."""
 
-    __slots__ = ("_by_name", "element", "texts")
+    __slots__ = ("_by_name", "_lazy", "element", "texts")
 
     def __init__(self, element: etree._Element) -> None:
         self.element = element
         by_name: dict[str, list[etree._Element]] = {}
         texts: dict[str, str | None] = {}
+        self._by_name = by_name
+        self.texts = texts
+        self._lazy = len(element) > _EAGER_LIMIT
+        if self._lazy:
+            return
         for item in element:
             tag = item.tag
             if not isinstance(tag, str):  # comments and processing instructions have no name
@@ -39,10 +51,15 @@ class Children:
             if not len(item):
                 value = item.text
                 texts[name] = (value.strip() or None) if value else None
-        self._by_name = by_name
-        self.texts = texts
 
     def named(self, name: str) -> list[etree._Element]:
+        if self._lazy and name not in self._by_name:
+            # "{*}name": that local name in any namespace or none, matched in C without a proxy per child.
+            found = list(self.element.iterchildren(f"{{*}}{name}"))
+            self._by_name[name] = found
+            if len(found) == 1 and not len(found[0]):
+                value = found[0].text
+                self.texts[name] = (value.strip() or None) if value else None
         return self._by_name.get(name, [])
 
 
@@ -69,6 +86,8 @@ _ABSENT = object()
 def text(parent: Parent, name: str, *, path: str) -> str | None:
     # The hot path of the adapter (some 25 calls a message): one dict look-up when all is well.
     index = parent if isinstance(parent, Children) else Children(parent)
+    if index._lazy:
+        index.named(name)
     value = index.texts.get(name, _ABSENT)
     if value is not _ABSENT:
         return value  # type: ignore[return-value]

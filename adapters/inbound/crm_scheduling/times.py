@@ -16,6 +16,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from gateway.primitives.errors import Unprocessable
+from gateway.primitives.instants import in_range
 
 __all__ = ["STOCKHOLM", "is_ambiguous", "parse_ts"]
 
@@ -46,6 +47,10 @@ def parse_ts(text: str, *, location: str) -> dt.datetime:
                             int(value[8:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise Unprocessable("TIME_MALFORMED", f"{text!r} is not a real date and time", location=location) from None
+    # Before any zone arithmetic: 00010101000000 in Stockholm (+01:12 then) is a UTC time before year 1.
+    if not in_range(naive):
+        raise Unprocessable("DATE_OUT_OF_RANGE", f"{text!r} is outside the dates the gateway handles",
+                            location=location)
     if _in_gap(naive):
         raise Unprocessable(
             "TIME_NONEXISTENT",

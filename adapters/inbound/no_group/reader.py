@@ -30,6 +30,7 @@ from gateway.primitives.identifiers import (
     is_valid_bank_account,
     is_valid_orgnr,
 )
+from gateway.primitives.instants import require_in_range
 
 __all__ = ["read_event"]
 
@@ -38,9 +39,11 @@ JSON = Mapping[str, Any]
 
 def _instant(value: str, location: str) -> dt.datetime:
     try:
-        return dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise Unprocessable("EVENT_TIME_INVALID", f"{value!r} is no real time", location=location) from None
+    # 0001-01-01T00:00:00+14:00 is a real time whose UTC instant lies before year 1.
+    return require_in_range(moment, location=location)
 
 
 def _patient(raw: JSON, location: str) -> Person:
