@@ -34,7 +34,7 @@ from gateway.audit.recorder import AuditRecorder
 from gateway.domain.audit import Action, AuditEntry, make_entry, sha256_hex
 
 __all__ = ["ROUTE_ACTIONS", "AuditMiddleware", "AuditNote", "audit_note", "audited_push", "note_body",
-           "note_resource"]
+           "note_resource", "recorder_of"]
 
 T = TypeVar("T")
 
@@ -51,6 +51,7 @@ ROUTE_ACTIONS: dict[tuple[str, str], tuple[str, Kind]] = {
     ("POST", "/playground/compare"): (Action.PREVIEW_RUN, "preview"),
     ("GET", "/fhir/{resource_type}/{resource_id}"): (Action.FHIR_READ, "read"),
     ("GET", "/fhir/{resource_type}/{resource_id}/_history/{version_id}"): (Action.FHIR_VREAD, "read"),
+    ("GET", "/fhir/{resource_type}/{resource_id}/_history"): (Action.FHIR_VREAD, "read"),
     ("GET", "/fhir/{resource_type}"): (Action.FHIR_SEARCH, "search"),
     ("GET", "/fhir/ConceptMap"): (Action.FHIR_SEARCH, "search"),
     ("GET", "/fhir/ConceptMap/{map_id}"): (Action.FHIR_READ, "read"),
@@ -69,6 +70,12 @@ ROUTE_ACTIONS: dict[tuple[str, str], tuple[str, Kind]] = {
     ("GET", "/reports/self-service/chart.svg"): (Action.REPORT_READ, "search"),
     ("GET", "/audit"): (Action.AUDIT_READ, "search"),
     ("GET", "/audit/export"): (Action.AUDIT_EXPORT, "search"),
+    # crm:scheduling 1.1 producer (gateway/api/routes_rivta.py): the writes are pushes, the reads read patient data.
+    **{("POST", f"/rivta/{name}/1/rivtabp21"): (Action.BOOKING_PUSH, "push")
+       for name in ("MakeBooking", "UpdateBooking", "CancelBooking")},
+    ("POST", "/rivta/GetBookingDetails/1/rivtabp21"): (Action.FHIR_READ, "read"),
+    ("POST", "/rivta/GetSubjectOfCareSchedule/1/rivtabp21"): (Action.FHIR_SEARCH, "search"),
+    ("POST", "/rivta/GetAvailableTimeslots/1/rivtabp21"): (Action.FHIR_SEARCH, "search"),
 }
 _ACCOUNT_VERBS: dict[str, str] = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 # Path parameter → the resource type it names (resource_type names itself).
@@ -234,6 +241,11 @@ class AuditMiddleware:
 
 
 def _recorder(scope: Scope) -> AuditRecorder | None:
+    return recorder_of(scope)
+
+
+def recorder_of(scope: Scope) -> AuditRecorder | None:
+    """The running gateway's audit recorder (None for an app without an audit trail)."""
     app = scope.get("app")
     runtime = getattr(getattr(app, "state", None), "runtime", None)
     recorder = getattr(runtime, "audit", None)

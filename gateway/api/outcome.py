@@ -51,4 +51,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # The message of an unexpected error may hold data; log the type and keep the answer generic.
         _log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return outcome_response(500, "INTERNAL_ERROR", f"internal error ({type(exc).__name__}); see the gateway log")
+        response = outcome_response(500, "INTERNAL_ERROR",
+                                    f"internal error ({type(exc).__name__}); see the gateway log")
+        # Starlette re-raises after this answer and the server then drops the connection: say so, so
+        # that a keep-alive client does not send its next request into a closed socket.
+        response.headers["connection"] = "close"
+        return response

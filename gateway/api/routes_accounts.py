@@ -21,12 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from gateway.accounts.model import AccountChange, AccountInput, account_json
 from gateway.accounts.service import AccountService
 from gateway.api.guard import require_scope
+from gateway.api.query_parameters import only_parameters
 from gateway.domain.access import Principal, Scope
 from gateway.primitives.errors import TransientError
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/accounts", tags=["accounts"])
+router = APIRouter(prefix="/accounts", tags=["accounts"], dependencies=[only_parameters()])
 
 _ADMIN = require_scope(Scope.ACCOUNTS_ADMIN, Scope.CLINIC_ADMIN)
 _READ = require_scope(Scope.ACCOUNTS_ADMIN, Scope.CLINIC_ADMIN, Scope.SETTLEMENTS_SUBMIT)

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from gateway.api.guard import principal_of
 from gateway.api.openapi_docs import ok_as
+from gateway.api.query_parameters import only_parameters
 from gateway.auth.tenancy import require_tenant
 from gateway.bootstrap.runtime import Runtime
 from gateway.reports.self_service import parse_request, self_service_report
@@ -21,7 +22,7 @@ from gateway.reports.svg_chart import self_service_chart
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/reports")
+router = APIRouter(prefix="/reports", dependencies=[only_parameters("unit", "from", "to", "period")])
 
 Unit = Annotated[str, Query(description="HSA-id of the care unit")]
 From = Annotated[str, Query(alias="from", description="first day, YYYY-MM-DD")]

@@ -42,8 +42,10 @@ _log = logging.getLogger("nordgate.audit")
 
 class AuditRecorder:
     def __init__(self, sink: Sink, *, in_transaction: bool = True, flush_s: float = 1.0, wake_at: int = 512,
-                 max_buffer: int = 100_000) -> None:
+                 max_buffer: int = 100_000, after_flush: Callable[[], None] | None = None) -> None:
         self._sink = sink
+        #: Run by the background thread after each round (publishing the chain's head: head_journal.py).
+        self._after_flush = after_flush
         #: False when the booking store's database is not the audit log's (SQLite ``:memory:``).
         self.in_transaction = in_transaction
         self._flush_s = flush_s
@@ -127,5 +129,7 @@ class AuditRecorder:
             self._wake.clear()
             try:
                 self.flush()
+                if self._after_flush is not None:
+                    self._after_flush()
             except Exception:  # the database is away: keep the rows, try again next round
                 _log.exception("appending audit rows failed; retrying")

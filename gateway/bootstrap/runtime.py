@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adapters.outbound.encryption import Decryptor
 from gateway.accounts.service import AccountService
+from gateway.audit.head_journal import HeadJournal
 from gateway.audit.recorder import AuditRecorder
+from gateway.bookings.rivta_producer import RivtaProducer
 from gateway.bootstrap.inbound import inbound
 from gateway.bootstrap.operations import Operations, build_operations
 from gateway.bootstrap.settlement import (
@@ -75,6 +77,8 @@ class Runtime:
     audit_log: AuditLog | None = None
     #: This gateway's own key for encrypted AppRecs (``decryption_p12``), when configured.
     apprec_decryptor: Decryptor | None = None
+    #: The crm:scheduling 1.1 producer behind /rivta (gateway/bookings/rivta_producer.py).
+    rivta: RivtaProducer | None = None
 
     def close(self) -> None:
         if self.outbox is not None:
@@ -116,10 +120,13 @@ def build_runtime(settings: Settings, *, formats: Sequence[InboundFormat] | None
                       GroupCommitWriter(store, max_batch=settings.group_commit_max),
                       zone, FhirVersion(settings.fhir_version), sources, side,
                       metrics=GatewayMetrics(sniff=side.registry.sniff))
+    runtime.rivta = RivtaProducer(store, mappings, limits=ingest.limits)
     try:
         runtime.audit_log = open_audit_log(settings.database)
         runtime.closables.append(runtime.audit_log)
-        runtime.audit = build_recorder(settings.database, runtime.writer, runtime.audit_log)
+        journal = HeadJournal(settings.audit_head_file, every_s=settings.audit_head_publish_s) \
+            if settings.audit_head_file is not None else None
+        runtime.audit = build_recorder(settings.database, runtime.writer, runtime.audit_log, journal=journal)
         runtime.accounts = AccountService(open_account_store(settings.database))
         runtime.closables.append(runtime.accounts.store)
         _build_settlement_side(runtime)

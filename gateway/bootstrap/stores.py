@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from gateway.audit.head_journal import HeadJournal
 from gateway.audit.recorder import AuditRecorder, Sink
 from gateway.domain.audit import AuditEntry
 from gateway.ports.accounts import AccountStore
@@ -89,9 +90,12 @@ def writer_sink(writer: GroupCommitWriter) -> Sink:
     return sink
 
 
-def build_recorder(url: DatabaseURL, writer: GroupCommitWriter, audit_log: AuditLog) -> AuditRecorder:
+def build_recorder(url: DatabaseURL, writer: GroupCommitWriter, audit_log: AuditLog, *,
+                   journal: HeadJournal | None = None) -> AuditRecorder:
     # An in-memory SQLite database is private to its connection: the store's is not the audit
     # log's, so rows go to the audit log itself and pushes are audited after their commit.
     memory = url.engine == "sqlite" and url.sqlite_path == ":memory:"
     sink: Sink = audit_log.append if memory else writer_sink(writer)
-    return AuditRecorder(sink, in_transaction=not memory)
+    # The chain's head, published outside the database (NORDGATE_AUDIT_HEAD_FILE, head_journal.py).
+    after = (lambda: journal.maybe_publish(audit_log.head)) if journal is not None else None
+    return AuditRecorder(sink, in_transaction=not memory, after_flush=after)

@@ -6,6 +6,8 @@
 - ``verify [--expect-head SEQ:HASH]``: walks the whole hash chain; exit 0 when it is intact, 1 when
   a row was edited, removed or inserted (or the head is not the one expected), with the first
   problems listed. The head it prints is what to keep elsewhere to detect rows cut off at the end.
+  With ``NORDGATE_AUDIT_HEAD_FILE`` set it also checks every head the gateway published there, so a
+  chain rewritten from its first row is caught without ``--expect-head`` (gateway/audit/head_journal.py).
 
 The database is NORDGATE_DATABASE_URL's, or ``--database-url``.
 """
@@ -22,6 +24,7 @@ import typer
 from gateway.primitives.errors import NordgateError
 
 if TYPE_CHECKING:
+    from gateway.config.settings import Settings
     from gateway.ports.audit import AuditLog
 
 __all__ = ["register"]
@@ -38,10 +41,26 @@ def _fail(error: NordgateError) -> typer.Exit:
 
 def _open(url: str | None) -> AuditLog:
     from gateway.bootstrap.stores import open_audit_log  # noqa: PLC0415
+
+    return open_audit_log(_settings(url).database)
+
+
+def _settings(url: str | None) -> Settings:
     from gateway.config.settings import load_settings  # noqa: PLC0415
 
-    settings = load_settings(**({"database_url": url} if url is not None else {}))
-    return open_audit_log(settings.database)
+    return load_settings(**({"database_url": url} if url is not None else {}))
+
+
+def _check_published(audit_log: AuditLog, url: str | None) -> list[str]:
+    """NORDGATE_AUDIT_HEAD_FILE set: every head the gateway published must still be in the chain."""
+    path = _settings(url).audit_head_file
+    if path is None:
+        return []
+    from gateway.audit.head_journal import HeadJournal, check_published  # noqa: PLC0415
+    from gateway.ports.audit import AuditQuery  # noqa: PLC0415
+
+    heads, problems = HeadJournal(path).entries()
+    return problems + check_published(audit_log.export(AuditQuery()), heads)
 
 
 def _write_rows(audit_log: AuditLog, first: str | None, last: str | None, out: BinaryIO) -> int:
@@ -100,6 +119,7 @@ def register(app: typer.Typer) -> None:
                 problems = list(report.problems)
                 if expect_head:
                     problems += _check_anchor(audit_log, expect_head)
+                problems += _check_published(audit_log, database_url)
             finally:
                 audit_log.close()
         except NordgateError as error:

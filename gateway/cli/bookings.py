@@ -93,6 +93,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn  # noqa: PLC0415
 
         from gateway.api import create_app  # noqa: PLC0415
+        from gateway.cli.serving import server_config  # noqa: PLC0415
         from gateway.config.settings import load_settings  # noqa: PLC0415
 
         overrides: dict[str, object] = {}
@@ -115,7 +116,5 @@ def register(app: typer.Typer) -> None:
         logging.getLogger("nordgate").info(
             "serving on http://%s:%d (database %s, FHIR base %s)", settings.host, settings.port,
             settings.database.masked, settings.base_url)
-        # log_config=None: uvicorn leaves logging alone and its own lines go through the handler above;
-        # its per-request access log stays off (the gateway writes one line per request itself).
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                    log_config=None)
+        # Header limit (431), logging left to the handler above: gateway/cli/serving.py.
+        uvicorn.Server(server_config(app, settings)).run()

@@ -3,15 +3,26 @@
 Adapters return an :class:`Identifier` with a *kind*; the FHIR system URI for each kind comes from
 ``mappings/identifier-systems.json`` (see :mod:`gateway.fhir.mappings`), so a region that uses another
 local system for reserve numbers changes a JSON file, not Python.
+
+The check-digit arithmetic is python-stdnum's (``stdnum.luhn`` for Swedish personnummer and
+samordningsnummer, ``stdnum.no.fodselsnummer`` for fødselsnummer and D-nummer, ``stdnum.no.orgnr``),
+a library that tracks the national rules. The *classification* stays here:
+stdnum's whole-number validators decide things the gateway must not (``se.personnummer`` knows no
+samordningsnummer, ``no.fodselsnummer`` refuses Skatteetaten's synthetic month + 80 test numbers and
+birth dates after today), and each refusal keeps the stable code clients already match on.
+Every input is checked to be ASCII digits of the right length first: stdnum's own ``compact``
+would take spaces and dashes, which the gateway does not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import operator
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+from stdnum import luhn
+from stdnum.no import fodselsnummer, orgnr
 
 from gateway.primitives.errors import Unprocessable
 
@@ -47,17 +58,13 @@ class Identifier:
     value: str
 
 
+def _digits(value: str, length: int) -> bool:
+    return len(value) == length and value.isascii() and value.isdigit()
+
+
 def luhn_ok(digits: str) -> bool:
     """Luhn check as used by Swedish personnummer (over the 10-digit form)."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        number = int(char)
-        if index % 2 == 1:
-            number *= 2
-            if number > 9:
-                number -= 9
-        total += number
-    return total % 10 == 0
+    return luhn.is_valid(digits)
 
 
 _SE_PERSON = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{3})(\d)$")
@@ -103,32 +110,13 @@ def classify_swedish_person(value: str, *, location: str | None = None) -> Ident
     return Identifier(kind, text)
 
 
-_FNR_W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-_FNR_W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
-_ORG_W = (3, 2, 7, 6, 5, 4, 3, 2)
-
-
-def _mod11(digits: str, weights: tuple[int, ...]) -> int | None:
-    if len(digits) != len(weights):
-        raise ValueError("digits and weights differ in length")
-    rest: int = sum(map(operator.mul, map(int, digits), weights)) % 11
-    check = 11 - rest
-    if check == 11:
-        return 0
-    if check == 10:
-        return None
-    return check
-
-
 def mod11_fnr_ok(value: str) -> bool:
-    """Both mod-11 check digits of an 11-digit fødselsnummer or D-nummer."""
-    if len(value) != 11 or not value.isdigit():
+    """Both mod-11 check digits of an 11-digit fødselsnummer or D-nummer (a remainder giving 10 is
+    never issued: stdnum then computes "10", which equals no digit)."""
+    if not _digits(value, 11):
         return False
-    k1 = _mod11(value[:9], _FNR_W1)
-    if k1 is None or k1 != int(value[9]):
-        return False
-    k2 = _mod11(value[:10], _FNR_W2)
-    return k2 is not None and k2 == int(value[10])
+    return (fodselsnummer.calc_check_digit1(value[:9]) == value[9]
+            and fodselsnummer.calc_check_digit2(value[:10]) == value[10])
 
 
 def classify_norwegian_person(value: str, *, location: str | None = None) -> Identifier:
@@ -161,33 +149,30 @@ def classify_norwegian_person(value: str, *, location: str | None = None) -> Ide
 
 def is_valid_orgnr(value: str) -> bool:
     """Norwegian organisation number: nine digits, mod 11 with weights 3 2 7 6 5 4 3 2."""
-    if len(value) != 9 or not value.isdigit():
-        return False
-    check = _mod11(value[:8], _ORG_W)
-    return check is not None and check == int(value[8])
-
-
-_ACCOUNT_W = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+    return _digits(value, 9) and orgnr.is_valid(value)
 
 
 def fnr_check_digits(first_nine: str) -> str | None:
     """The two mod-11 check digits that complete ``first_nine`` to a valid FNR/DNR, or ``None``
     when no completion exists (a remainder of 10). Used to make synthetic test numbers."""
-    if len(first_nine) != 9 or not first_nine.isdigit():
+    if not _digits(first_nine, 9):
         return None
-    k1 = _mod11(first_nine, _FNR_W1)
-    if k1 is None:
-        return None
-    k2 = _mod11(first_nine + str(k1), _FNR_W2)
-    if k2 is None:
-        return None
-    return f"{k1}{k2}"
+    k1 = fodselsnummer.calc_check_digit1(first_nine)
+    k2 = fodselsnummer.calc_check_digit2(first_nine + k1) if len(k1) == 1 else "10"
+    return f"{k1}{k2}" if len(k2) == 1 else None
+
+
+_ACCOUNT_W = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def is_valid_bank_account(value: str) -> bool:
     """Norwegian bank account number (kontonummer): eleven digits, the last a mod-11 check digit
-    over the first ten with weights 5 4 3 2 7 6 5 4 3 2; a remainder of 10 is never issued."""
-    if len(value) != 11 or not value.isdigit():
+    over the first ten with weights 5 4 3 2 7 6 5 4 3 2; a remainder of 10 is never issued.
+
+    By hand, not ``stdnum.no.kontonr``: that one reads a number starting ``0000`` as a seven-digit
+    postgiro number with a Luhn digit, so ``00003722493`` would pass; a settlement account is
+    always the eleven-digit form."""
+    if not _digits(value, 11):
         return False
-    check = _mod11(value[:10], _ACCOUNT_W)
-    return check is not None and check == int(value[10])
+    check = (11 - sum(int(digit) * weight for digit, weight in zip(value, _ACCOUNT_W, strict=False)) % 11) % 11
+    return check != 10 and check == int(value[10])

@@ -14,7 +14,7 @@ from gateway.domain.audit import AuditEntry, AuditRow
 from gateway.domain.audit_chain import ChainReport, verify
 from gateway.ports.audit import AuditPage, AuditQuery
 from gateway.primitives.database_url import DatabaseURL
-from gateway.store.audit_sql import SELECT, append_postgres, where_clause
+from gateway.store.audit_sql import HEAD, SELECT, append_postgres, where_clause
 from gateway.store.pg import open_pool
 
 __all__ = ["PostgresAuditLog"]
@@ -54,6 +54,11 @@ class PostgresAuditLog:
             if len(rows) < chunk:
                 return
             after = int(rows[-1][0])
+
+    def head(self) -> tuple[int, str] | None:
+        with self._pool.connection() as connection:
+            row = connection.execute(HEAD).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
 
     def verify(self) -> ChainReport:
         return verify(self.export(AuditQuery()))

@@ -16,7 +16,7 @@ from gateway.domain.audit import AuditEntry, AuditRow
 from gateway.domain.audit_chain import ChainReport, verify
 from gateway.ports.audit import AuditPage, AuditQuery
 from gateway.primitives.errors import ConfigurationError
-from gateway.store.audit_sql import SELECT, append_sqlite, where_clause
+from gateway.store.audit_sql import HEAD, SELECT, append_sqlite, where_clause
 from gateway.store.migrate import ensure_sqlite_schema
 
 __all__ = ["SQLiteAuditLog"]
@@ -76,6 +76,11 @@ class SQLiteAuditLog:
             if len(rows) < chunk:
                 return
             after = int(rows[-1][0])
+
+    def head(self) -> tuple[int, str] | None:
+        with self._lock:
+            row = self._db.execute(HEAD).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
 
     def verify(self) -> ChainReport:
         return verify(self.export(AuditQuery()))
