@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(default=None, description="FHIR base URL as clients see it")
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     max_xml_depth: int = Field(default=64, ge=8, le=250)
+    body_read_timeout_s: float = Field(default=30.0, gt=0, le=600, description="a request body must arrive whole "
+                                       "within this many seconds of its first read, else 408 (api/body_guard.py)")
+    max_header_bytes: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024, description="request line and "
+                                  "headers together; over it: 431 (nordgate serve, uvicorn's h11 limit)")
     mappings_dir: Path | None = Field(default=None, description="folder of ConceptMaps; default: the shipped one")
     reference_dir: Path | None = Field(default=None, description="shared/reference folder of official schemas")
     rivta_contract_dir: Path | None = Field(
@@ -91,6 +95,14 @@ class Settings(BaseSettings):
     api_keys: list[ApiKeyClient] = Field(default_factory=list, description="API-key clients (hashes only), JSON")
     jwt_issuers: list[JwtIssuer] = Field(default_factory=list, description="trusted JWT issuers, JSON")
     jwt_clients: dict[str, list[str]] = Field(default_factory=dict, description="JWT client id -> tenants, JSON")
+    audit_head_file: Path | None = Field(default=None, description="file the audit chain's head is appended to "
+                                         "(JSON lines); nordgate audit verify checks it (audit/head_journal.py)")
+    audit_head_publish_s: float = Field(default=60.0, gt=0, le=3600, description="how often the head is published")
+    audit_auth_refusals_per_minute: int = Field(default=60, ge=0, le=100_000, description="refused authentications "
+                                                "written to the audit trail per minute and process; the rest are "
+                                                "counted in one row (gateway/audit/refusals.py)")
+    docs_public: bool = Field(default=False, description="/docs, its assets and /openapi.json answer without a "
+                              "token (a browser sends none); off: bearer-only like every route (api/docs_page.py)")
     auth_disabled: bool = Field(default=False, description="development only, loopback only: no authentication")
     accounts_required: bool = Field(default=True, description="a settlement must name a registered account")
 

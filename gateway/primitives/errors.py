@@ -39,6 +39,7 @@ __all__ = [
     "Issue",
     "MalformedInput",
     "NordgateError",
+    "NotAcceptable",
     "NotFound",
     "PayloadTooLarge",
     "ReceiverUnavailable",
@@ -112,6 +113,10 @@ class UnsupportedMediaType(SenderError):
 
 class NotFound(SenderError):
     http_status = 404
+
+
+class NotAcceptable(SenderError):
+    http_status = 406
 
 
 class Conflict(SenderError):
