@@ -3,12 +3,13 @@
 ``sqlite:///…`` opens the embedded stores, which upgrade their file to the current schema as they
 open it; ``postgresql://…`` opens the PostgreSQL stores, after checking that an operator has
 upgraded the schema (``nordgate db upgrade``): a shared database is never migrated implicitly.
+The PostgreSQL store modules import psycopg only when they open a pool (gateway/store/pg.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from gateway.audit.head_journal import HeadJournal
 from gateway.audit.recorder import AuditRecorder, Sink
@@ -18,10 +19,13 @@ from gateway.ports.audit import AuditLog
 from gateway.ports.settlement import SettlementStore
 from gateway.ports.store import Store
 from gateway.primitives.database_url import DatabaseURL, parse_database_url
-from gateway.store.accounts import SQLiteAccountStore
+from gateway.store.accounts import PostgresAccountStore, SQLiteAccountStore
+from gateway.store.audit_postgres import PostgresAuditLog
 from gateway.store.audit_sqlite import SQLiteAuditLog
 from gateway.store.group_commit import GroupCommitWriter
 from gateway.store.migrate import require_current
+from gateway.store.postgres import PostgresStore
+from gateway.store.settlement_postgres import PostgresSettlementStore
 from gateway.store.settlement_sqlite import SQLiteSettlementStore
 from gateway.store.sqlite import SQLiteStore
 
@@ -42,40 +46,26 @@ def require_schema(url: DatabaseURL | str) -> None:
         require_current(database)
 
 
-def open_store(url: DatabaseURL | str, *, pool_size: int = 8) -> Store:
+def _open(url: DatabaseURL | str, sqlite: Callable[[str], Any], postgres: Callable[[DatabaseURL], Any]) -> Any:
+    """The engine's implementation of a port; each caller's return type names the port."""
     database = as_database_url(url)
-    if database.engine == "postgresql":
-        from gateway.store.postgres import PostgresStore  # noqa: PLC0415 - psycopg only when used
+    return postgres(database) if database.engine == "postgresql" else sqlite(database.sqlite_path)
 
-        return PostgresStore(database, pool_size=pool_size)
-    return SQLiteStore(database.sqlite_path)
+
+def open_store(url: DatabaseURL | str, *, pool_size: int = 8) -> Store:
+    return cast(Store, _open(url, SQLiteStore, lambda database: PostgresStore(database, pool_size=pool_size)))
 
 
 def open_settlement_store(url: DatabaseURL | str) -> SettlementStore:
-    database = as_database_url(url)
-    if database.engine == "postgresql":
-        from gateway.store.settlement_postgres import PostgresSettlementStore  # noqa: PLC0415 - psycopg only when used
-
-        return PostgresSettlementStore(database)
-    return SQLiteSettlementStore(database.sqlite_path)
+    return cast(SettlementStore, _open(url, SQLiteSettlementStore, PostgresSettlementStore))
 
 
 def open_audit_log(url: DatabaseURL | str) -> AuditLog:
-    database = as_database_url(url)
-    if database.engine == "postgresql":
-        from gateway.store.audit_postgres import PostgresAuditLog  # noqa: PLC0415 - psycopg only when used
-
-        return PostgresAuditLog(database)
-    return SQLiteAuditLog(database.sqlite_path)
+    return cast(AuditLog, _open(url, SQLiteAuditLog, PostgresAuditLog))
 
 
 def open_account_store(url: DatabaseURL | str) -> AccountStore:
-    database = as_database_url(url)
-    if database.engine == "postgresql":
-        from gateway.store.accounts import PostgresAccountStore  # noqa: PLC0415 - psycopg only when used
-
-        return PostgresAccountStore(database)
-    return SQLiteAccountStore(database.sqlite_path)
+    return cast(AccountStore, _open(url, SQLiteAccountStore, PostgresAccountStore))
 
 
 def writer_sink(writer: GroupCommitWriter) -> Sink:

@@ -99,9 +99,13 @@ def _hooks(prefix: str) -> tuple[Callable[[list[tuple[str, Any]]], dict[str, Any
     return reject_duplicates, parse_int, parse_float, parse_constant
 
 
+#: A BOM, JSON's own white space, then an object or array: matched in place, never copying the body.
+_JSON_START: Final = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*[{\[]")
+
+
 def looks_like_json(body: bytes) -> bool:
     """Whether a message is JSON rather than XML, from its first character (after a BOM and blanks)."""
-    return body.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"[")
+    return _JSON_START.match(body) is not None
 
 
 def decode_json(data: bytes, *, max_bytes: int, prefix: str, what: str) -> Any:
