@@ -32,11 +32,17 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.primitives.errors import SenderError, UnsupportedMediaType
+from gateway.primitives.media_types import (
+    FHIR_JSON_MEDIA_TYPE,
+    FHIR_XML_MEDIA_TYPE,
+    JSON_MEDIA_TYPES,
+    XML_MEDIA_TYPES,
+)
 
 __all__ = ["BodyGuard", "BodyReadTimeout", "ClientClosed"]
 
-_JSON_TYPES: Final = frozenset({"application/json", "application/fhir+json"})
-_XML_TYPES: Final = frozenset({"application/xml", "text/xml", "application/soap+xml", "application/fhir+xml"})
+_JSON_TYPES: Final = frozenset({*JSON_MEDIA_TYPES, FHIR_JSON_MEDIA_TYPE})
+_XML_TYPES: Final = frozenset({*XML_MEDIA_TYPES, FHIR_XML_MEDIA_TYPE})
 _WHITESPACE: Final = b" \t\r\n\xef\xbb\xbf"  # a UTF-8 byte-order mark is no content either
 
 

@@ -6,10 +6,11 @@ import re
 
 from gateway.fhir.common import FhirVersion
 from gateway.primitives.errors import MalformedInput, UnsupportedMediaType
+from gateway.primitives.media_types import XML_MEDIA_TYPES
 
 __all__ = ["XML_TYPES", "fhir_version_from", "require_media_type"]
 
-XML_TYPES = ("application/xml", "text/xml", "application/soap+xml")
+XML_TYPES = XML_MEDIA_TYPES
 _FHIR_VERSION = re.compile(r"fhirVersion\s*=\s*\"?([0-9.]+)\"?", re.IGNORECASE)
 _KNOWN = {"4.0": FhirVersion.R4, "4.0.1": FhirVersion.R4, "5.0": FhirVersion.R5, "5.0.0": FhirVersion.R5}
 

@@ -36,6 +36,14 @@ class InboundRegistry:
         # Per syntax, in table order: asked on every push, so worked out once.
         self._by_syntax = {syntax: tuple(entry for entry in self.formats if entry.syntax == syntax)
                            for syntax in ("xml", "json")}
+        # Asked on every POST /bookings (the media types) and at start-up: worked out once, in table
+        # order, each named once.
+        self.event_types: tuple[type, ...] = tuple(dict.fromkeys(
+            kind for entry in self.formats for kind in entry.event_types))
+        self.media_types: tuple[str, ...] = tuple(dict.fromkeys(
+            media for entry in self.formats for media in entry.media_types))
+        self.required_maps: tuple[str, ...] = tuple(dict.fromkeys(
+            name for entry in self.formats for name in entry.required_maps))
 
     def _of_syntax(self, syntax: str) -> tuple[InboundFormat, ...]:
         return self._by_syntax[syntax]
@@ -86,15 +94,3 @@ class InboundRegistry:
                 if entry.sniff(body):
                     return entry.name
         return UNKNOWN
-
-    @property
-    def event_types(self) -> tuple[type, ...]:
-        return tuple(dict.fromkeys(kind for entry in self.formats for kind in entry.event_types))
-
-    @property
-    def media_types(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(media for entry in self.formats for media in entry.media_types))
-
-    @property
-    def required_maps(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(name for entry in self.formats for name in entry.required_maps))

@@ -75,18 +75,23 @@ def cancelled_when(cancel: threading.Event | None, connection: Connection[Any]) 
         yield
         return
     done = threading.Event()
+    # The lock makes "not done yet, so cancel" one step against the block's end: once ``finally``
+    # holds it and sets ``done``, no cancel request can reach the connection, which may then go back
+    # to the pool and run another client's statement. No join: the daemon watcher wakes within
+    # 50 ms, sees ``done`` and ends on its own, and the search does not wait for it.
+    lock = threading.Lock()
 
     def watch() -> None:
         while not done.is_set():
             if cancel.wait(0.05):
-                if not done.is_set():
-                    connection.cancel_safe(timeout=2.0)
+                with lock:
+                    if not done.is_set():
+                        connection.cancel_safe(timeout=2.0)
                 return
 
-    watcher = threading.Thread(target=watch, name="nordgate-search-cancel", daemon=True)
-    watcher.start()
+    threading.Thread(target=watch, name="nordgate-search-cancel", daemon=True).start()
     try:
         yield
     finally:
-        done.set()
-        watcher.join()
+        with lock:
+            done.set()

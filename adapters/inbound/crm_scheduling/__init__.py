@@ -17,6 +17,7 @@ from gateway.domain.booking import BookingEvent
 from gateway.ports.inbound import InboundFormat
 from gateway.primitives.errors import Unprocessable
 from gateway.primitives.jsonsafe import looks_like_json
+from gateway.primitives.media_types import XML_MEDIA_TYPES
 from gateway.primitives.soap import message_root
 from gateway.primitives.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, local_name, parse_xml
 
@@ -25,8 +26,6 @@ __all__ = ["FORMAT", "INBOUND_FORMAT", "NAMESPACE_PREFIX", "XML_MEDIA_TYPES", "i
 
 FORMAT = "crm-scheduling"
 NAMESPACE_PREFIX = "urn:riv:crm:scheduling:"
-#: The content types of an XML push (bare or SOAP 1.1/1.2).
-XML_MEDIA_TYPES = ("application/xml", "text/xml", "application/soap+xml")
 _NAMESPACE_BYTES = NAMESPACE_PREFIX.encode()
 
 
