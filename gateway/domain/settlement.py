@@ -43,6 +43,7 @@ __all__ = [
     "SettlementTotals",
     "Tariff",
     "Verdict",
+    "canonical_guid",
     "default_message_type",
     "default_practice_type",
     "diagnosis_rule",
@@ -50,6 +51,12 @@ __all__ = [
 ]
 
 HELFO_HER_ID = "79768"
+
+
+def canonical_guid(text: str) -> str:
+    """A bill's GUID as one value whatever its spelling: without surrounding blanks, lower case,
+    without the braces NAV's XML sample writes around it (``{04db7c38-…}``) and its JSON API leaves off."""
+    return text.strip().strip("{}").lower()
 
 
 class AccountingType(StrEnum):
@@ -232,10 +239,9 @@ class Bill:
 
     @property
     def canonical_guid(self) -> str:
-        """The GUID as one value whatever its spelling: lower case, without the braces NAV's XML
-        sample writes around it (``{04db7c38-…}``) and its JSON API leaves off. Empty for a bill
+        """The GUID as one value whatever its spelling (:func:`canonical_guid`). Empty for a bill
         whose guid could not be read."""
-        return self.guid.strip("{}").lower()
+        return canonical_guid(self.guid)
 
     @property
     def tariff_total(self) -> Decimal:

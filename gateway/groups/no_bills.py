@@ -36,6 +36,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from gateway.domain.group_records import BillingAccount, GroupParticipant, GroupSessionRecord
+from gateway.domain.parties import CertificateKind
 from gateway.domain.settlement import (
     AccountingType,
     DiagnosisRule,
@@ -45,12 +46,12 @@ from gateway.domain.settlement import (
 )
 from gateway.groups.bill_cards import bill_guid, bill_number
 from gateway.primitives.errors import Conflict, Issue, Unprocessable
+from gateway.settlement.rules import required_signer_kind
 
 __all__ = ["PAY_LATER_NOTE", "draft_batch", "practice_type_of"]
 
 JSON = dict[str, Any]
 PAY_LATER_NOTE: Final = "Betales senere"
-_PERSONAL_SIGNER: Final = frozenset({"standard", "kommunalt-enkeltoppgjor-lege"})
 
 
 def practice_type_of(account: BillingAccount) -> PracticeType:
@@ -132,7 +133,7 @@ def draft_batch(record: GroupSessionRecord) -> JSON:
         batch["account"]["messageType"] = account.message_type
     if account.practice_type:
         batch["account"]["practiceType"] = account.practice_type
-    if account.accounting_type in _PERSONAL_SIGNER:
+    if required_signer_kind(AccountingType(account.accounting_type)) is CertificateKind.PERSONAL:
         batch["signingPractitionerHpr"] = actor.value
     batch["bills"] = [_bill(record, participant, actor.value, rule) for participant in billed]
     return batch

@@ -47,6 +47,7 @@ from gateway.domain.settlement import (
     Referral,
     SettlementBatch,
     Tariff,
+    canonical_guid,
     default_message_type,
     default_practice_type,
 )
@@ -166,7 +167,7 @@ def _build(doc: Mapping[str, Any], findings: Mapping[int, list[Issue]]) -> Settl
         _unreadable_bill(index, raw, findings[index]) if index in findings else _bill(index, raw)
         for index, raw in enumerate(doc["bills"])
     ))
-    dropped = [guid.strip("{}").lower() for guid in doc.get("droppedBills", [])]
+    dropped = [canonical_guid(guid) for guid in doc.get("droppedBills", [])]
     guids = {bill.canonical_guid for bill in bills}
     for index, guid in enumerate(dropped):
         if guid not in guids:

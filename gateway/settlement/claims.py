@@ -23,24 +23,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from gateway.domain.settlement import BillVerdict, SettlementPlan, Verdict
+from gateway.domain.settlement import BillVerdict, SettlementPlan, Verdict, canonical_guid
 from gateway.domain.settlement_records import BillClaim, ClaimKind, HeldClaim
 from gateway.primitives.errors import Issue
 from gateway.settlement.rules import totals_of
 
-__all__ = ["ALREADY_CLAIMED", "ClaimRefusal", "PlanRefused", "claims_of", "guid_key", "narrowed", "refusals"]
+__all__ = ["ALREADY_CLAIMED", "ClaimRefusal", "PlanRefused", "claims_of", "narrowed", "refusals"]
 
 ALREADY_CLAIMED: Final = "BILL_ALREADY_CLAIMED"
-
-
-def guid_key(guid: str) -> str:
-    return guid.strip().strip("{}").lower()
 
 
 def claims_of(plan: SettlementPlan) -> tuple[BillClaim, ...]:
     """The claims a settlement of ``plan`` makes: one per included bill, at the bill's position."""
     return tuple(
-        BillClaim(p.bill.index, ClaimKind.CREDIT if p.bill.credit else ClaimKind.DEBIT, guid_key(p.bill.guid),
+        BillClaim(p.bill.index, ClaimKind.CREDIT if p.bill.credit else ClaimKind.DEBIT, canonical_guid(p.bill.guid),
                   p.practitioner.hpr, p.bill.bill_number)
         for p in plan.included)
 

@@ -18,17 +18,17 @@ it carried; status 3 (OK with errors) the bills its errors point at; status 1 no
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import orjson
 
 from adapters.outbound.apprec import AppRec, AppRecStatus
+from gateway.domain.settlement import canonical_guid
 from gateway.domain.settlement_records import AppRecOutcome, ReceiptError
-from gateway.settlement.claims import guid_key
 
-__all__ = ["SentBill", "bills_named", "outcome_of", "rejected_positions", "sent_bills"]
+__all__ = ["SentBill", "bills_named", "outcome_of", "rejected_positions", "sent_bills", "sent_bills_of"]
 
 _GUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _LABELLED_NUMBER: Final = re.compile(r"(?i)\b(?:regningnr|regningsnummer)\b\s*[:=#.]?\s*([0-9A-Za-z-]{1,20})")
@@ -46,25 +46,43 @@ class SentBill:
 
 def sent_bills(verdicts: bytes) -> tuple[SentBill, ...]:
     """The bills of a stored settlement's verdicts that went into its message, in message order."""
-    return tuple(SentBill(position, guid_key(str(v["guid"])), str(v["billNumber"]))
-                 for position, v in enumerate(orjson.loads(verdicts)) if v.get("verdict") == "included")
+    return sent_bills_of(orjson.loads(verdicts))
 
 
-def bills_named(value: str | None, bills: Sequence[SentBill]) -> tuple[int, ...]:
-    """Positions of the bills an error's offending value (OT) names (module docstring)."""
-    text = (value or "").strip()
-    if not text:
-        return ()
-    by_guid = {b.guid: b.position for b in bills}
+def sent_bills_of(verdicts: Sequence[Mapping[str, Any]]) -> tuple[SentBill, ...]:
+    """:func:`sent_bills` of verdicts already parsed."""
+    return tuple(SentBill(position, canonical_guid(str(v["guid"])), str(v["billNumber"]))
+                 for position, v in enumerate(verdicts) if v.get("verdict") == "included")
+
+
+@dataclass(frozen=True, slots=True)
+class _SentIndex:
+    """The sent bills looked up by normalised GUID and by RegningNr (every position carrying it)."""
+
+    by_guid: dict[str, int]
+    by_number: dict[str, list[int]]
+
+
+def _index(bills: Sequence[SentBill]) -> _SentIndex:
     by_number: dict[str, list[int]] = {}
     for b in bills:
         by_number.setdefault(b.bill_number, []).append(b.position)
+    return _SentIndex({b.guid: b.position for b in bills}, by_number)
+
+
+def bills_named(value: str | None, bills: Sequence[SentBill], *, index: _SentIndex | None = None) -> tuple[int, ...]:
+    """Positions of the bills an error's offending value (OT) names (module docstring). ``index``
+    is ``bills`` looked up (:func:`_index`), for a caller naming many values against the same bills."""
+    text = (value or "").strip()
+    if not text:
+        return ()
+    looked_up = index if index is not None else _index(bills)
     named: set[int] = set()
-    for guid in {guid_key(found) for found in _GUID.findall(text)} | {guid_key(text)}:
-        if guid in by_guid:
-            named.add(by_guid[guid])
+    for guid in {canonical_guid(found) for found in _GUID.findall(text)} | {canonical_guid(text)}:
+        if guid in looked_up.by_guid:
+            named.add(looked_up.by_guid[guid])
     for number in {text, *_LABELLED_NUMBER.findall(text)}:
-        positions = by_number.get(number, [])
+        positions = looked_up.by_number.get(number, [])
         if len(positions) == 1:
             named.add(positions[0])
     for ordinal in _POSITION.findall(text):
@@ -75,7 +93,9 @@ def bills_named(value: str | None, bills: Sequence[SentBill]) -> tuple[int, ...]
 
 def outcome_of(apprec: AppRec, bills: Sequence[SentBill]) -> AppRecOutcome:
     """The AppRec as recorded: status, codes, and every error whole with the bills it names."""
-    errors = tuple(ReceiptError(e.code, e.text, e.original_text, e.system, bills_named(e.original_text, bills))
+    index = _index(bills)
+    errors = tuple(ReceiptError(e.code, e.text, e.original_text, e.system,
+                                bills_named(e.original_text, bills, index=index))
                    for e in apprec.errors)
     return AppRecOutcome(int(apprec.status), tuple(e.code or "" for e in apprec.errors), apprec.id, errors)
 

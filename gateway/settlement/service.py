@@ -149,13 +149,14 @@ class SettlementService:
     def _claim_and_store(self, settlement_id: str, body: bytes, plan: SettlementPlan, register: AddressRegister,
                          idempotency_key: str | None) -> SettlementRecord:
         """Sign and store ``plan`` with its claims, refusing the bills already claimed (module docstring)."""
-        held = self.store.held_claims(claims_of(plan))
+        claims = claims_of(plan)
+        held = self.store.held_claims(claims)
         # With an idempotency key, claims under our own id mean the key's other request stored them.
         if (idempotency_key is not None and any(h.settlement_id == settlement_id for h in held)
                 and (earlier := self._earlier(settlement_id, body)) is not None):
             return earlier
         claimed_by: dict[int, str] = {}
-        refused = refusals(claims_of(plan), held, settlement_id=settlement_id)
+        refused = refusals(claims, held, settlement_id=settlement_id)
         stalls = 0
         while True:
             claimed_by.update({p: r.settlement_id for p, r in refused.items() if r.settlement_id is not None})
@@ -164,7 +165,8 @@ class SettlementService:
                 refusal = Unprocessable(narrow.code, narrow.message, issues=list(narrow.issues))
                 return self._refuse(settlement_id, body, refusal, narrow.verdicts, claimed_by=claimed_by,
                                     idempotency_key=idempotency_key)
-            plan = narrow
+            if narrow is not plan:
+                plan, claims = narrow, claims_of(narrow)
             signed = compose_signed(plan, register=register, signers=self._signers, at=self._clock(),
                                     reference_dir=self._reference_dir, processing_status=self._processing_status)
             if self._audit is not None:
@@ -175,9 +177,9 @@ class SettlementService:
                                              totals=totals_bytes(plan.totals), msg_id=signed.msg_id,
                                              message=signed.xml, receiver_her_id=signed.receiver_her_id,
                                              request_id=current_request_id()),
-                               now=instant(signed.signed_at), claims=claims_of(plan))
+                               now=instant(signed.signed_at), claims=claims)
             except ClaimsHeld as conflict:
-                refused = refusals(claims_of(plan), conflict.held, settlement_id=settlement_id)
+                refused = refusals(claims, conflict.held, settlement_id=settlement_id)
                 stalls = stalls if refused else stalls + 1
                 if stalls >= _MAX_STALLS:
                     raise TransientError("BILL_CLAIMS_CONTENDED", "the bills of this batch are being claimed and "

@@ -11,7 +11,7 @@ names the settlement holding it in ``claimedBy``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import orjson
@@ -19,7 +19,7 @@ import orjson
 from adapters.outbound.apprec import AppRecStatus
 from gateway.domain.settlement import BillVerdict, SettlementTotals
 from gateway.domain.settlement_records import AppRecOutcome, ReceiptError, SettlementRecord, SettlementState
-from gateway.settlement.receipts import rejected_positions, sent_bills
+from gateway.settlement.receipts import rejected_positions, sent_bills_of
 
 __all__ = ["APPREC_STATUS_TEXT", "settlement_json", "totals_bytes", "verdict_dict", "verdicts_bytes"]
 
@@ -65,10 +65,12 @@ def _error_dict(error: ReceiptError) -> dict[str, Any]:
 
 
 def _bill_outcomes(record: SettlementRecord, bills: list[dict[str, Any]]) -> None:
-    """Put each carried bill's standing with HELFO on its entry (module docstring)."""
-    carried = sent_bills(record.verdicts)
+    """Put each carried bill's standing with HELFO on its entry (module docstring); ``bills`` are
+    the record's verdicts, parsed."""
+    carried = sent_bills_of(bills)
     apprec = record.apprec
     rejected = set(rejected_positions(apprec, carried)) if apprec is not None else set()
+    words = _words_by_position(apprec, [b.position for b in carried]) if apprec is not None else {}
     for bill in carried:
         entry = bills[bill.position]
         if apprec is None:
@@ -77,15 +79,24 @@ def _bill_outcomes(record: SettlementRecord, bills: list[dict[str, Any]]) -> Non
             continue
         entry["status"] = "rejected" if bill.position in rejected else "accepted"
         entry["claim"] = "released" if bill.position in rejected else "held"
-        words = _words_about(apprec, bill.position)
-        if words:
-            entry["errors"] = words
+        if bill.position in words:
+            entry["errors"] = words[bill.position]
 
 
-def _words_about(apprec: AppRecOutcome, position: int) -> list[dict[str, Any]]:
-    """The errors naming the bill; a rejection of the whole message also says why to every bill."""
-    return [_error_dict(e) for e in apprec.errors
-            if position in e.bills or (apprec.status == AppRecStatus.REJECTED and not e.bills)]
+def _words_by_position(apprec: AppRecOutcome, positions: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The errors naming each bill, in the AppRec's order; a rejection of the whole message also
+    says why to every bill (of ``positions``, the carried ones)."""
+    words: dict[int, list[dict[str, Any]]] = {}
+    for e in apprec.errors:
+        if e.bills:
+            named: Iterable[int] = dict.fromkeys(e.bills)
+        elif apprec.status == AppRecStatus.REJECTED:
+            named = positions
+        else:
+            continue
+        for position in named:
+            words.setdefault(position, []).append(_error_dict(e))
+    return words
 
 
 def settlement_json(record: SettlementRecord, *, base_path: str = "/settlements") -> dict[str, Any]:

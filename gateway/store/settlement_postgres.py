@@ -19,28 +19,22 @@ here concurrent processes are kept apart by the database:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from gateway.domain.settlement_records import (
-    AppRecOutcome,
     BillClaim,
     DeliveryState,
     NewSettlement,
     OutboxItem,
-    SettlementRecord,
-    SettlementState,
 )
 from gateway.primitives.database_url import DatabaseURL
 from gateway.store.pg import open_pool
 from gateway.store.settlement_sql import (
-    APPREC_FROM,
     OUTBOX_COLUMNS,
-    SELECT_SETTLEMENT,
     SqlSettlementStore,
     outbox_item,
-    settlement_record,
 )
 
 if TYPE_CHECKING:
@@ -50,7 +44,6 @@ __all__ = ["PostgresSettlementStore"]
 
 T = TypeVar("T")
 
-_SELECT: Final = SELECT_SETTLEMENT
 _DEADLOCK_ATTEMPTS: Final = 3
 
 
@@ -58,6 +51,7 @@ class PostgresSettlementStore(SqlSettlementStore):
     """Implements :class:`~gateway.ports.settlement.SettlementStore` on PostgreSQL."""
 
     _param = "%s"
+    _row_lock = " FOR UPDATE OF s"
 
     def __init__(self, url: DatabaseURL, *, pool_size: int = 4) -> None:
         self._pool = open_pool(url, name="nordgate-settlements", min_size=1, max_size=pool_size)
@@ -83,20 +77,6 @@ class PostgresSettlementStore(SqlSettlementStore):
             except DeadlockDetected:
                 if attempt == _DEADLOCK_ATTEMPTS - 1:
                     raise
-
-    def record_apprec(self, msg_id: str, outcome: AppRecOutcome, state: SettlementState, *,
-                      now: str, release: Collection[int] = ()) -> tuple[SettlementRecord | None, bool]:
-        with self._transaction() as db:
-            # The row lock makes "not recorded yet → record it" one step for concurrent receivers.
-            row = db.execute(f"{_SELECT} WHERE s.msg_id = %s FOR UPDATE OF s", (msg_id,)).fetchone()
-            if row is None:
-                return None, False
-            record = settlement_record(row)
-            if record.apprec is not None or record.state.value not in APPREC_FROM:
-                return record, False
-            self._write_apprec(db, record, outcome, state, now=now, release=release)
-            row = db.execute(f"{_SELECT} WHERE s.msg_id = %s", (msg_id,)).fetchone()
-        return (settlement_record(row) if row else None), True
 
     def _look_up(self, db: Connection[Any], sql: str, params: Sequence[str]) -> list[tuple[Any, ...]]:
         # Never prepared: after a few runs PostgreSQL would plan the IN list of a prepared statement

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 import orjson
 
@@ -112,9 +112,13 @@ def settlement_record(row: tuple[Any, ...]) -> SettlementRecord:
 
 class SqlSettlementStore:
     """The shared half of a :class:`~gateway.ports.settlement.SettlementStore`. Subclasses give
-    ``_transaction`` (one committed transaction), ``_read`` and their placeholder ``_param``."""
+    ``_transaction`` (one committed transaction), ``_read``, their placeholder ``_param`` and the
+    ``_row_lock`` that locks the settlement row read by :meth:`record_apprec`."""
 
     _param = "?"
+    #: Appended to the settlement read of :meth:`record_apprec`; empty where the transaction itself
+    #: already keeps writers apart (SQLite's ``BEGIN IMMEDIATE``).
+    _row_lock: ClassVar[str] = ""
 
     def _transaction(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -187,6 +191,21 @@ class SqlSettlementStore:
     def _look_up(self, db: Any, sql: str, params: Sequence[str]) -> list[tuple[Any, ...]]:
         """Run one claim look-up (many parameters, a new list each time)."""
         return list(db.execute(sql, params).fetchall())
+
+    def record_apprec(self, msg_id: str, outcome: AppRecOutcome, state: SettlementState, *,
+                      now: str, release: Collection[int] = ()) -> tuple[SettlementRecord | None, bool]:
+        select = self._q(f"{SELECT_SETTLEMENT} WHERE s.msg_id = ?")
+        with self._transaction() as db:
+            # The row lock makes "not recorded yet → record it" one step for concurrent receivers.
+            row = db.execute(f"{select}{self._row_lock}", (msg_id,)).fetchone()
+            if row is None:
+                return None, False
+            record = settlement_record(row)
+            if record.apprec is not None or record.state.value not in APPREC_FROM:
+                return record, False
+            self._write_apprec(db, record, outcome, state, now=now, release=release)
+            row = db.execute(select, (msg_id,)).fetchone()
+        return (settlement_record(row) if row else None), True
 
     def _write_apprec(self, db: Any, record: SettlementRecord, outcome: AppRecOutcome, state: SettlementState, *,
                       now: str, release: Collection[int]) -> None:

@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from gateway.domain.settlement_records import (
-    AppRecOutcome,
     DeliveryState,
     OutboxItem,
-    SettlementRecord,
-    SettlementState,
 )
 from gateway.primitives.errors import ConfigurationError
 from gateway.store.migrate import ensure_sqlite_schema
 from gateway.store.settlement_sql import (
-    APPREC_FROM,
     OUTBOX_COLUMNS,
     SELECT_SETTLEMENT,
     SqlSettlementStore,
@@ -74,21 +70,6 @@ class SQLiteSettlementStore(SqlSettlementStore):
     def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         with self._lock:
             return work(self._db)
-
-    # ------------------------------------------------------------------ engine-specific
-
-    def record_apprec(self, msg_id: str, outcome: AppRecOutcome, state: SettlementState, *,
-                      now: str, release: Collection[int] = ()) -> tuple[SettlementRecord | None, bool]:
-        with self._transaction() as db:
-            row = db.execute(f"{SELECT_SETTLEMENT} WHERE s.msg_id = ?", (msg_id,)).fetchone()
-            if row is None:
-                return None, False
-            record = settlement_record(row)
-            if record.apprec is not None or record.state.value not in APPREC_FROM:
-                return record, False
-            self._write_apprec(db, record, outcome, state, now=now, release=release)
-            row = db.execute(f"{SELECT_SETTLEMENT} WHERE s.msg_id = ?", (msg_id,)).fetchone()
-        return settlement_record(row), True
 
     # ----------------------------------------------------------------------- outbox
 
