@@ -72,6 +72,12 @@ class AccountingType(StrEnum):
         """Fellesoppgjør: sent on behalf of the clinic for the chosen practitioners."""
         return self in (AccountingType.MUNICIPAL_JOINT_DOCTOR, AccountingType.MUNICIPAL_JOINT_PHYSIO)
 
+    @property
+    def signer_kind(self) -> CertificateKind:
+        """Who signs: the municipality's enterprise certificate for a fellesoppgjør, the
+        practitioner's personal smart card otherwise."""
+        return CertificateKind.ENTERPRISE if self.is_joint else CertificateKind.PERSONAL
+
 
 class ExemptionCode(StrEnum):
     """KodeEgenandel (NAV: ``arsakFriEgenandel``, kodeverk 7461): why the patient pays no own share.

@@ -46,7 +46,6 @@ from gateway.domain.settlement import (
 )
 from gateway.groups.bill_cards import bill_guid, bill_number
 from gateway.primitives.errors import Conflict, Issue, Unprocessable
-from gateway.settlement.rules import required_signer_kind
 
 __all__ = ["PAY_LATER_NOTE", "draft_batch", "practice_type_of"]
 
@@ -133,7 +132,7 @@ def draft_batch(record: GroupSessionRecord) -> JSON:
         batch["account"]["messageType"] = account.message_type
     if account.practice_type:
         batch["account"]["practiceType"] = account.practice_type
-    if required_signer_kind(AccountingType(account.accounting_type)) is CertificateKind.PERSONAL:
+    if AccountingType(account.accounting_type).signer_kind is CertificateKind.PERSONAL:
         batch["signingPractitionerHpr"] = actor.value
     batch["bills"] = [_bill(record, participant, actor.value, rule) for participant in billed]
     return batch

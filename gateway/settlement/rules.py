@@ -67,13 +67,6 @@ __all__ = ["check", "refund_of", "required_signer_kind", "totals_of"]
 _ZERO: Final = Decimal("0.00")
 _CENT: Final = Decimal("0.01")
 
-_SIGNER_KIND: Final = {
-    AccountingType.STANDARD: CertificateKind.PERSONAL,
-    AccountingType.MUNICIPAL_SINGLE_DOCTOR: CertificateKind.PERSONAL,
-    AccountingType.MUNICIPAL_JOINT_DOCTOR: CertificateKind.ENTERPRISE,
-    AccountingType.MUNICIPAL_JOINT_PHYSIO: CertificateKind.ENTERPRISE,
-}
-
 _GRANT: Final = "the municipality's fixed grant (fastlønnstilskudd) covers it instead of a refund"
 #: Municipal physiotherapy: exemption codes covered by the fixed grant, with the code of the refusal.
 _PHYSIO_COVERED_BY_GRANT: Final = {
@@ -86,7 +79,7 @@ _PHYSIO_COVERED_BY_GRANT: Final = {
 def required_signer_kind(accounting_type: AccountingType) -> CertificateKind:
     """Personal smart card for standard and enkeltoppgjør, the municipality's enterprise
     certificate for both fellesoppgjør."""
-    return _SIGNER_KIND[accounting_type]
+    return accounting_type.signer_kind
 
 
 def refund_of(bill: Bill, accounting_type: AccountingType) -> Decimal:
