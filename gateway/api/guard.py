@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from gateway.domain.access import Principal, Scope
 from gateway.primitives.errors import Forbidden, Unauthenticated
 
-__all__ = ["principal_of", "require_scope"]
+__all__ = ["check_scope", "principal_of", "require_scope"]
 
 # Documentation only (auto_error=False): the middleware has already authenticated the request.
 _BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="JWT (RS256/ES256) or API key",
@@ -34,15 +34,18 @@ def principal_of(request: Request) -> Principal:
     return principal
 
 
+def check_scope(principal: Principal, *any_of: Scope) -> Principal:
+    """Refuse (403 ``SCOPE_MISSING``) a caller without any of ``any_of``; the caller otherwise."""
+    names = tuple(scope.value for scope in any_of)
+    if not any(principal.has_scope(name) for name in names):
+        raise Forbidden("SCOPE_MISSING", f"this request needs the scope {' or '.join(names)}")
+    return principal
+
+
 def require_scope(*any_of: Scope) -> Any:
     """A dependency refusing (403 ``SCOPE_MISSING``) a caller without any of ``any_of``."""
-    names = tuple(scope.value for scope in any_of)
-
     def _check(request: Request,
                _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> Principal:
-        principal = principal_of(request)
-        if not any(principal.has_scope(name) for name in names):
-            raise Forbidden("SCOPE_MISSING", f"this request needs the scope {' or '.join(names)}")
-        return principal
+        return check_scope(principal_of(request), *any_of)
 
     return Depends(_check)

@@ -20,7 +20,7 @@ from gateway.ingest.registry import Parsed
 from gateway.observability.metrics import PushObservation
 from gateway.primitives.errors import MalformedInput, PayloadTooLarge
 
-__all__ = ["read_limited_body", "router"]
+__all__ = ["read_limited_body", "router", "source_of"]
 
 router = APIRouter()
 
@@ -29,8 +29,10 @@ router = APIRouter()
 PUSH_TYPES = (*XML_TYPES, "application/json")
 
 
-async def read_limited_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to be over ``limit`` (never read whole)."""
+async def read_limited_body(request: Request, limit: int, *, note: bool = True) -> bytes:
+    """The body, refused with 413 as soon as it is known to be over ``limit`` (never read whole).
+
+    ``note=False``: the caller notes the body's SHA-256 itself (:func:`note_body`), off the event loop."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not (declared.isascii() and declared.isdigit()):
@@ -47,13 +49,15 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge("PAYLOAD_TOO_LARGE", f"body is over the limit of {limit} bytes")
         chunks.append(chunk)
     body = b"".join(chunks)
-    note_body(request, body)  # the audit row keeps its SHA-256, never the body
+    if note:
+        note_body(request, body)  # the audit row keeps its SHA-256, never the body
     return body
 
 
-def _source(request: Request, runtime: Runtime) -> str:
-    source = request.headers.get("x-nordgate-source") or request.query_params.get("source") \
-        or runtime.settings.default_source
+def source_of(request: Request, runtime: Runtime, *, from_query: bool = True) -> str:
+    """The sending system: ``X-Nordgate-Source``, else (``from_query``) ``?source=``, else the default."""
+    source = request.headers.get("x-nordgate-source") or (request.query_params.get("source") if from_query
+                                                          else None) or runtime.settings.default_source
     if source not in runtime.sources:
         raise MalformedInput("SOURCE_UNKNOWN", f"sending system {source!r} is not known; known: "
                              f"{', '.join(sorted(runtime.sources))} (mappings/cancellation-origin.json)")
@@ -77,8 +81,11 @@ async def push_booking(request: Request) -> Response:
         return await _push(request, runtime, observed)
 
 
-def _read(ingest: BookingIngest, body: bytes, source: str, version: FhirVersion) -> tuple[str, Parsed]:
-    return ingest.receipt_key(body, source, version), ingest.read(body, source)
+def _read(request: Request, ingest: BookingIngest, body: bytes, source: str,
+          version: FhirVersion) -> tuple[str, Parsed]:
+    # Hashed once: the audit note's SHA-256 is the receipt key's (noted first, so a refused parse's row has it).
+    digest = note_body(request, body)
+    return ingest.receipt_key(body, source, version, digest=digest), ingest.read(body, source)
 
 
 async def _push(request: Request, runtime: Runtime, observed: PushObservation) -> Response:
@@ -86,15 +93,15 @@ async def _push(request: Request, runtime: Runtime, observed: PushObservation) -
     require_media_type(request.headers.get("content-type"), registry.media_types)
     version = fhir_version_from(request.headers.get("accept"), request.query_params.get("_fhirVersion"),
                                 runtime.default_version)
-    source = _source(request, runtime)
-    body = await read_limited_body(request, runtime.settings.max_body_bytes)
+    source = source_of(request, runtime)
+    body = await read_limited_body(request, runtime.settings.max_body_bytes, note=False)
     observed.body = body
     ingest = runtime.ingest
     # No receipt look-up here: the unit of work checks the receipt first, inside the transaction,
     # and a read on the event loop would only stall other requests.
     # Hashing and parsing are CPU work that grows with the body (a 5 MB message is a second of lxml and
     # the child index): in a worker thread, so /healthz and every other request keep being served.
-    key, parsed = await asyncio.to_thread(_read, ingest, body, source, version)
+    key, parsed = await asyncio.to_thread(_read, request, ingest, body, source, version)
     observed.format = parsed.format.name
     events = parsed.events
     # Before anything is stored: every unit the message acts for must be one of the client's tenants.

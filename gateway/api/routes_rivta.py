@@ -21,12 +21,12 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gateway.api.audit_middleware import audit_note, audited_push
-from gateway.api.guard import principal_of
+from gateway.api.audit_middleware import audit_note, audited_push, note_body
+from gateway.api.guard import check_scope, principal_of
 from gateway.api.rivta_answers import answer_for, result_text
 from gateway.api.rivta_contract import ContractTree
 from gateway.api.rivta_faults import SOAP_XML, fault_response
-from gateway.api.routes_bookings import read_limited_body
+from gateway.api.routes_bookings import read_limited_body, source_of
 from gateway.auth.tenancy import require_tenant
 from gateway.bookings.rivta_producer import (
     INTERACTIONS,
@@ -38,9 +38,10 @@ from gateway.bookings.rivta_producer import (
     write_answer,
 )
 from gateway.bootstrap.runtime import Runtime
-from gateway.domain.access import Principal, Scope
+from gateway.domain.access import Scope
 from gateway.domain.booking import BookingEvent
-from gateway.primitives.errors import Forbidden, MalformedInput, NordgateError, NotFound
+from gateway.fhir.common import FhirVersion
+from gateway.primitives.errors import NordgateError, NotFound
 
 __all__ = ["router"]
 
@@ -65,22 +66,10 @@ def _contract(runtime: Runtime) -> ContractTree:
     return tree
 
 
-def _source(request: Request, runtime: Runtime) -> str:
-    source = request.headers.get("x-nordgate-source") or runtime.settings.default_source
-    if source not in runtime.sources:
-        raise MalformedInput("SOURCE_UNKNOWN", f"sending system {source!r} is not known")
-    return source
-
-
-def _require(principal: Principal, scope: Scope) -> None:
-    if not principal.has_scope(scope.value):
-        raise Forbidden("SCOPE_MISSING", f"this request needs the scope {scope.value}")
-
-
 async def _contract_document(request: Request, spec: Interaction) -> Response:
     runtime: Runtime = request.app.state.runtime
     try:
-        _require(principal_of(request), Scope.BOOKINGS_PUSH if spec.is_write else Scope.FHIR_READ)
+        check_scope(principal_of(request), Scope.BOOKINGS_PUSH if spec.is_write else Scope.FHIR_READ)
         params = request.query_params
         if "wsdl" in params or "WSDL" in params:
             found = _contract(runtime).served("wsdl", spec.wsdl_file, _endpoint(request, spec))
@@ -98,17 +87,19 @@ async def _contract_document(request: Request, spec: Interaction) -> Response:
     return Response(found, media_type=SOAP_XML)
 
 
-def _read(producer: RivtaProducer, spec: Interaction, body: bytes, soap_action: str | None,
-          source: str) -> tuple[SoapRequest, list[BookingEvent], NordgateError | None]:
-    """The envelope (its refusal raises: a Fault) and a write's events (its refusal is returned: an ERROR
-    answer), in one trip to a worker thread."""
+def _read(request: Request, producer: RivtaProducer, spec: Interaction, body: bytes, *, soap_action: str | None,
+          source: str) -> tuple[str, SoapRequest, list[BookingEvent], NordgateError | None]:
+    """The body's SHA-256 (noted for the audit row, and the receipt key's), the envelope (its refusal
+    raises: a Fault) and a write's events (its refusal is returned: an ERROR answer), in one trip to a
+    worker thread."""
+    digest = note_body(request, body)
     soap = producer.request(spec, body, soap_action)
     if not spec.is_write:
-        return soap, [], None
+        return digest, soap, [], None
     try:
-        return soap, producer.write_events(soap, source), None
+        return digest, soap, producer.write_events(soap, source), None
     except NordgateError as refused:
-        return soap, [], refused
+        return digest, soap, [], refused
 
 
 async def _answer(request: Request, spec: Interaction) -> Response:
@@ -117,13 +108,13 @@ async def _answer(request: Request, spec: Interaction) -> Response:
     assert producer is not None  # built by gateway/bootstrap/runtime.py
     principal = principal_of(request)
     try:
-        _require(principal, Scope.BOOKINGS_PUSH if spec.is_write else Scope.FHIR_READ)
-        source = _source(request, runtime)
-        body = await read_limited_body(request, runtime.settings.max_body_bytes)
+        check_scope(principal, Scope.BOOKINGS_PUSH if spec.is_write else Scope.FHIR_READ)
+        source = source_of(request, runtime, from_query=False)
+        body = await read_limited_body(request, runtime.settings.max_body_bytes, note=False)
         # Parsing is CPU work that grows with the body: in a worker thread, as POST /bookings does, so
         # that the event loop keeps serving other requests.
-        soap, events, refusal = await asyncio.to_thread(_read, producer, spec, body,
-                                                         request.headers.get("soapaction"), source)
+        digest, soap, events, refusal = await asyncio.to_thread(
+            _read, request, producer, spec, body, soap_action=request.headers.get("soapaction"), source=source)
     except NordgateError as refused:
         return fault_response(refused.code, refused.http_status)
     try:
@@ -131,8 +122,9 @@ async def _answer(request: Request, spec: Interaction) -> Response:
             raise refusal
         if spec.is_write:
             require_tenant(principal, soap.logical_address, "unit")
-            key = producer.receipt_key(spec.name, body, source)
-            work = audited_push(request, producer.write_work(spec, key, events, runtime.inbound.apply), source)
+            key = producer.receipt_key(spec.name, body, source, digest=digest)
+            stored = runtime.ingest.work(key, events, FhirVersion.R4, render=producer.answer_renderer(spec))
+            work = audited_push(request, producer.write_work(stored), source)
             done: WriteDone = await asyncio.wrap_future(runtime.writer.submit(work))
             audit_note(request).recorded = True
             return Response(done.answer, media_type=SOAP_XML)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from lxml import etree
@@ -46,7 +46,18 @@ __all__ = ["INTERACTIONS", "REMARKS", "Interaction", "RivtaProducer", "SoapReque
 
 INTERACTIONS = rivta.INTERACTIONS
 Interaction = rivta.Interaction
-Apply = Callable[[StoreSession, Any, MappingSet], list[Outcome]]
+
+
+class Stored(Protocol):
+    """The result of the pipeline's unit of work (``gateway.ingest.pipeline.PushResult``)."""
+
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def replayed(self) -> bool: ...
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]: ...
+
 
 #: The INFO remarks (code -> svenska, English): stored, or found stored, with something to say.
 REMARKS: dict[str, tuple[str, str]] = {
@@ -121,19 +132,16 @@ class RivtaProducer:
         return events
 
     @staticmethod
-    def receipt_key(name: str, body: bytes, source: str) -> str:
-        return f"rivta:{name}:{source}:{hashlib.sha256(body).hexdigest()}"
+    def receipt_key(name: str, body: bytes, source: str, *, digest: str | None = None) -> str:
+        """``digest``: the body's SHA-256 (hex) when already computed (the audit note's), not hashed again."""
+        if digest is None:
+            digest = hashlib.sha256(body).hexdigest()
+        return f"rivta:{name}:{source}:{digest}"
 
-    def write_work(self, spec: Interaction, key: str, events: list[BookingEvent],
-                   apply: Apply) -> Callable[[StoreSession], WriteDone]:
-        """The write's unit of work: ``apply`` is the gateway's event dispatch, as ``POST /bookings`` runs it."""
-        def unit_of_work(session: StoreSession) -> WriteDone:
-            replay = session.receipt(key)
-            if replay is not None:
-                return WriteDone(replay, replayed=True, body=b'{"entry":[]}')
-            outcomes: list[Outcome] = []
-            for event in events:
-                outcomes += apply(session, event, self.mappings)
+    def answer_renderer(self, spec: Interaction) -> Callable[[list[Any], list[Outcome]], bytes]:
+        """The write's answer envelope (OK or INFO) from its events and outcomes: the ``render`` of the
+        pipeline's unit of work (``BookingIngest.work``), whose receipt keeps it."""
+        def render(events: list[Any], outcomes: list[Outcome]) -> bytes:
             booking_id = next((event.booking.booking_id for event in events if event.booking is not None), None)
             remark = _remark(events, outcomes)
             if remark is None:
@@ -141,11 +149,21 @@ class RivtaProducer:
             else:
                 sv, en = REMARKS[remark]
                 result = rivta.WriteResult(rivta.ResultCode.INFO, f"{remark}: {sv} / {en}", booking_id)
-            answer = write_answer(spec.name, result)
-            session.save_receipt(key, answer)
+            return write_answer(spec.name, result)
+
+        return render
+
+    @staticmethod
+    def write_work(work: Callable[[StoreSession], Stored]) -> Callable[[StoreSession], WriteDone]:
+        """The write's unit of work: ``work`` is the pipeline's, as ``POST /bookings`` runs it, given
+        :meth:`answer_renderer`; here its result becomes the SOAP answer and the audit's locations."""
+        def unit_of_work(session: StoreSession) -> WriteDone:
+            done = work(session)
+            if done.replayed:
+                return WriteDone(done.body, replayed=True, body=b'{"entry":[]}')
             locations = [{"response": {"location": f"{o.stored.resource_type}/{o.stored.id}/_history/"
-                                                   f"{o.stored.version_id}"}} for o in outcomes]
-            return WriteDone(answer, replayed=False, body=orjson.dumps({"entry": locations}))
+                                                   f"{o.stored.version_id}"}} for o in done.outcomes]
+            return WriteDone(done.body, replayed=False, body=orjson.dumps({"entry": locations}))
 
         return unit_of_work
 

@@ -37,8 +37,7 @@ from gateway.primitives.errors import Unprocessable
 __all__ = ["available_timeslots", "booking_details", "subject_of_care_schedule"]
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-_PAGE = 200
-_MAX_PAGES = 50  # 10 000 times: a bound, far above one citizen's or one unit's month
+_LIMIT = 10_000  # times: a bound, far above one citizen's or one unit's month
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -62,12 +61,9 @@ def _timeslot(record: AppointmentRecord) -> Timeslot:
 
 
 def _all(store: Store, resource_type: str, conditions: Sequence[Condition]) -> Iterator[Any]:
-    for page in range(_MAX_PAGES):
-        found = store.search(resource_type, conditions, count=_PAGE, offset=page * _PAGE)
-        for stored in found.items:
-            yield decode_stored(stored)
-        if (page + 1) * _PAGE >= found.total:
-            return
+    """Every match, up to :data:`_LIMIT`: one bounded search (one COUNT, one page), not a walk of pages."""
+    for stored in store.search(resource_type, conditions, count=_LIMIT, offset=0).items:
+        yield decode_stored(stored)
 
 
 def booking_details(store: Store, query: BookingDetailsQuery) -> Timeslot:

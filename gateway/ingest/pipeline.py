@@ -24,15 +24,20 @@ from gateway.ports.store import Store, StoreSession
 from gateway.primitives.xmlsafe import XmlLimits
 from gateway.state.writer import Outcome
 
-__all__ = ["BookingIngest", "PushResult"]
+__all__ = ["BookingIngest", "PushResult", "Render"]
 
 JSON = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class PushResult:
-    body: bytes  # the Bundle answered to the client (JSON)
+    body: bytes  # the answer stored in the receipt: today's Bundle (JSON) unless the work was given a renderer
     replayed: bool
+    outcomes: tuple[Outcome, ...] = ()  # what the events stored (empty for a replay)
+
+
+#: Renders a message's answer from its events and their outcomes (the bytes the receipt keeps).
+Render = Callable[[list[Any], list[Outcome]], bytes]
 
 
 class BookingIngest:
@@ -45,8 +50,10 @@ class BookingIngest:
         self.limits = limits or XmlLimits()
 
     @staticmethod
-    def receipt_key(body: bytes, source: str, version: FhirVersion) -> str:
-        digest = hashlib.sha256(body).hexdigest()
+    def receipt_key(body: bytes, source: str, version: FhirVersion, *, digest: str | None = None) -> str:
+        """``digest``: the body's SHA-256 (hex) when already computed (the audit note's), not hashed again."""
+        if digest is None:
+            digest = hashlib.sha256(body).hexdigest()
         return f"booking:{source}:{version.value}:{digest}"
 
     def read(self, body: bytes, source: str) -> Parsed:
@@ -70,7 +77,15 @@ class BookingIngest:
             },
         }
 
-    def work(self, key: str, events: list[Any], version: FhirVersion) -> Callable[[StoreSession], PushResult]:
+    def bundle(self, outcomes: list[Outcome], version: FhirVersion) -> bytes:
+        """The batch-response Bundle answered to ``POST /bookings``."""
+        return orjson.dumps({"resourceType": "Bundle", "type": "batch-response",
+                             "entry": [self.entry(outcome, version) for outcome in _last_per_resource(outcomes)]})
+
+    def work(self, key: str, events: list[Any], version: FhirVersion,
+             render: Render | None = None) -> Callable[[StoreSession], PushResult]:
+        """One message's unit of work: the receipt's replay, or every event applied, the answer rendered
+        (``render``, by default the batch-response Bundle) and saved as the receipt."""
         def unit_of_work(session: StoreSession) -> PushResult:
             replay = session.receipt(key)
             if replay is not None:
@@ -78,11 +93,9 @@ class BookingIngest:
             outcomes: list[Outcome] = []
             for event in events:
                 outcomes += self.inbound.apply(session, event, self.mappings)
-            bundle = {"resourceType": "Bundle", "type": "batch-response",
-                      "entry": [self.entry(outcome, version) for outcome in _last_per_resource(outcomes)]}
-            body = orjson.dumps(bundle)
+            body = render(events, outcomes) if render is not None else self.bundle(outcomes, version)
             session.save_receipt(key, body)
-            return PushResult(body, replayed=False)
+            return PushResult(body, replayed=False, outcomes=tuple(outcomes))
 
         return unit_of_work
 

@@ -14,7 +14,8 @@ from lxml import etree
 from gateway.primitives.errors import MalformedInput
 from gateway.primitives.xmlsafe import local_name
 
-__all__ = ["SOAP11_NS", "SOAP12_NS", "check_must_understand", "message_root"]
+__all__ = ["SOAP11_NS", "SOAP12_NS", "check_must_understand", "is_for_us", "message_root", "single_payload",
+           "soap_parts"]
 
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -30,18 +31,44 @@ def _namespace(element: etree._Element) -> str:
     return etree.QName(element).namespace or ""
 
 
+def soap_parts(envelope: etree._Element) -> tuple[list[etree._Element], list[etree._Element], list[etree._Element]]:
+    """The envelope's Header elements, its Body elements and any other element children (comments left
+    out), by the envelope's own namespace."""
+    ns = _namespace(envelope)
+    header, body = f"{{{ns}}}Header", f"{{{ns}}}Body"
+    headers: list[etree._Element] = []
+    bodies: list[etree._Element] = []
+    others: list[etree._Element] = []
+    for child in envelope:
+        if not isinstance(child.tag, str):
+            continue
+        (headers if child.tag == header else bodies if child.tag == body else others).append(child)
+    return headers, bodies, others
+
+
+def single_payload(body: etree._Element) -> etree._Element:
+    """The one message element of a SOAP Body (400 ``SOAP_BODY_NOT_ONE_MESSAGE`` otherwise)."""
+    payload = [child for child in body if isinstance(child.tag, str)]
+    if len(payload) != 1:
+        raise MalformedInput("SOAP_BODY_NOT_ONE_MESSAGE", "the SOAP Body must hold exactly one message",
+                             location="/Envelope/Body")
+    return payload[0]
+
+
+def is_for_us(block: etree._Element, ns: str) -> bool:
+    """Whether a header block of an envelope in namespace ``ns`` is addressed to us (its actor/role)."""
+    return block.get(f"{{{ns}}}actor" if ns == SOAP11_NS else f"{{{ns}}}role") in _OURS
+
+
 def check_must_understand(envelope: etree._Element, understood: Collection[str] = ()) -> None:
     """Refuse (400 ``SOAP_HEADER_NOT_UNDERSTOOD``) a header block for us marked mustUnderstand whose
     ``{namespace}name`` is not in ``understood``."""
     ns = _namespace(envelope)
-    attribute_actor = f"{{{ns}}}actor" if ns == SOAP11_NS else f"{{{ns}}}role"
-    for header in envelope:
-        if not isinstance(header.tag, str) or header.tag != f"{{{ns}}}Header":
-            continue
+    for header in soap_parts(envelope)[0]:
         for block in header:
             if not isinstance(block.tag, str) or block.tag in understood:
                 continue
-            if block.get(attribute_actor) not in _OURS:
+            if not is_for_us(block, ns):
                 continue
             if (block.get(f"{{{ns}}}mustUnderstand") or "").strip() in {"1", "true"}:
                 raise MalformedInput("SOAP_HEADER_NOT_UNDERSTOOD",
@@ -55,11 +82,7 @@ def message_root(root: etree._Element) -> etree._Element:
         return root
     # POST /bookings reads no SOAP header at all, so any mustUnderstand block for it is refused.
     check_must_understand(root)
-    bodies = [child for child in root if local_name(child) == "Body" and _namespace(child) == _namespace(root)]
+    bodies = soap_parts(root)[1]
     if len(bodies) != 1:
         raise MalformedInput("SOAP_BODY_MISSING", "a SOAP envelope needs exactly one Body", location="/Envelope")
-    payload = [child for child in bodies[0] if isinstance(child.tag, str)]
-    if len(payload) != 1:
-        raise MalformedInput("SOAP_BODY_NOT_ONE_MESSAGE", "the SOAP Body must hold exactly one message",
-                             location="/Envelope/Body")
-    return payload[0]
+    return single_payload(bodies[0])

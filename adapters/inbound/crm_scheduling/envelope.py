@@ -22,19 +22,24 @@ from dataclasses import dataclass
 from lxml import etree
 
 from gateway.primitives.errors import MalformedInput, Unprocessable
-from gateway.primitives.soap import SOAP11_NS, SOAP12_NS, check_must_understand
+from gateway.primitives.soap import (
+    SOAP11_NS,
+    SOAP12_NS,
+    check_must_understand,
+    is_for_us,
+    single_payload,
+    soap_parts,
+)
 
 __all__ = ["ACTOR_NS", "FAULT_NS", "REGISTRY_NS", "Actor", "SoapRequest", "envelope", "fault", "read_request"]
 
 REGISTRY_NS = "urn:riv:itintegration:registry:1"
 ACTOR_NS = "urn:riv:interoperability:headers:1"
 FAULT_NS = "urn:nordgate:fault:1"
-_NEXT = "http://schemas.xmlsoap.org/soap/actor/next"
 
 _LOGICAL_ADDRESS = f"{{{REGISTRY_NS}}}LogicalAddress"
 _ACTOR = f"{{{ACTOR_NS}}}Actor"
 _ENVELOPE = f"{{{SOAP11_NS}}}Envelope"
-_HEADER = f"{{{SOAP11_NS}}}Header"
 _BODY = f"{{{SOAP11_NS}}}Body"
 
 
@@ -72,23 +77,18 @@ def read_request(root: etree._Element) -> SoapRequest:
     if root.tag != _ENVELOPE:
         raise MalformedInput("SOAP_ENVELOPE_MISSING", f"{root.tag} is not a SOAP 1.1 Envelope; send the request "
                              "inside one", location="/")
-    headers = [child for child in root if child.tag == _HEADER]
-    bodies = [child for child in root if child.tag == _BODY]
-    others = [child for child in root if isinstance(child.tag, str) and child.tag not in {_HEADER, _BODY}]
+    headers, bodies, others = soap_parts(root)
     if len(headers) > 1:
         raise MalformedInput("SOAP_HEADER_REPEATED", "a SOAP envelope has at most one Header", location="/Envelope")
     if len(bodies) != 1 or others:
         raise MalformedInput("SOAP_BODY_MISSING", "a SOAP envelope needs exactly one Body and nothing else",
                              location="/Envelope")
-    payload = [child for child in bodies[0] if isinstance(child.tag, str)]
-    if len(payload) != 1:
-        raise MalformedInput("SOAP_BODY_NOT_ONE_MESSAGE", "the SOAP Body must hold exactly one message",
-                             location="/Envelope/Body")
+    payload = single_payload(bodies[0])
     check_must_understand(root, (_LOGICAL_ADDRESS, _ACTOR))
     addresses: list[str] = []
     actor: Actor | None = None
     for block in headers[0] if headers else ():
-        if not isinstance(block.tag, str) or block.get(f"{{{SOAP11_NS}}}actor") not in (None, "", _NEXT):
+        if not isinstance(block.tag, str) or not is_for_us(block, SOAP11_NS):
             continue  # a comment, or a block for another node on the path (SOAP 1.1 §4.2.2)
         if block.tag == _LOGICAL_ADDRESS:
             addresses.append(_text(block, "/Envelope/Header/LogicalAddress"))
@@ -100,7 +100,7 @@ def read_request(root: etree._Element) -> SoapRequest:
     if len(addresses) > 1:
         raise MalformedInput("LOGICAL_ADDRESS_REPEATED", "the LogicalAddress header occurs more than once",
                              location="/Envelope/Header")
-    return SoapRequest(addresses[0], payload[0], actor)
+    return SoapRequest(addresses[0], payload, actor)
 
 
 _NSMAP = {"soap": SOAP11_NS}
