@@ -20,6 +20,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import mul
+from typing import Final
 
 from stdnum import luhn
 from stdnum.no import fodselsnummer, orgnr
@@ -110,13 +112,22 @@ def classify_swedish_person(value: str, *, location: str | None = None) -> Ident
     return Identifier(kind, text)
 
 
+_FNR_WEIGHTS_1: Final = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_FNR_WEIGHTS_2: Final = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
 def mod11_fnr_ok(value: str) -> bool:
     """Both mod-11 check digits of an 11-digit fødselsnummer or D-nummer (a remainder giving 10 is
     never issued: stdnum then computes "10", which equals no digit)."""
     if not _digits(value, 11):
         return False
-    return (fodselsnummer.calc_check_digit1(value[:9]) == value[9]
-            and fodselsnummer.calc_check_digit2(value[:10]) == value[10])
+    # The weighted sums stdnum.no.fodselsnummer computes, done with map/sum in C: every bill of a
+    # settlement batch is checked, and stdnum's per-digit generators cost 6 µs a number (a 10,000-bill
+    # batch: 60 ms). tests/gateway/primitives/test_identifiers_stdnum.py holds this to stdnum's answer.
+    digits = [ord(char) - 48 for char in value]
+    first: int = sum(map(mul, _FNR_WEIGHTS_1, digits))
+    second: int = sum(map(mul, _FNR_WEIGHTS_2, digits))
+    return (11 - first) % 11 == digits[9] and (11 - second) % 11 == digits[10]
 
 
 def classify_norwegian_person(value: str, *, location: str | None = None) -> Identifier:

@@ -63,3 +63,16 @@ def test_personnummer_check_digit_is_luhn(ten: str) -> None:
             assert not luhn.is_valid(ten)
     else:
         assert luhn.is_valid(ten)
+
+
+@given(st.text(alphabet="0123456789", min_size=11, max_size=11))
+def test_fnr_validation_is_stdnums(number: str) -> None:
+    assert mod11_fnr_ok(number) == (fodselsnummer.calc_check_digit1(number[:9]) == number[9]
+                                     and fodselsnummer.calc_check_digit2(number[:10]) == number[10])
+
+
+@given(digits)
+def test_every_fnr_stdnum_completes_is_valid(first_nine: str) -> None:
+    k1 = fodselsnummer.calc_check_digit1(first_nine)
+    k2 = fodselsnummer.calc_check_digit2(first_nine + k1)
+    assert mod11_fnr_ok(first_nine + k1 + k2) == (len(k1) == 1 and len(k2) == 1)
